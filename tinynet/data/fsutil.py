@@ -1,0 +1,87 @@
+"""File helpers: all-or-nothing writes, MD5 digests, reading a possibly gzipped file.
+
+Nothing tinynet writes into its cache is ever seen half-written: data goes to a
+temporary file *in the destination folder* (so the final rename stays on one
+file system), is flushed and fsync'ed, and only then ``os.replace``'d onto the
+final name, which is atomic on POSIX and Windows.  If anything fails or the
+process is interrupted (KeyboardInterrupt included) the temporary file is
+removed and the destination is untouched.
+
+Limits: a hard crash (power loss, SIGKILL) can leave a stray ``.*.part`` file
+in the cache folder; it is never mistaken for data because no reader looks
+for that pattern.
+"""
+import contextlib
+import gzip
+import hashlib
+import os
+import tempfile
+import zlib
+
+from .errors import DataError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@contextlib.contextmanager
+def atomic_file(path):
+    """Yield a binary file open for writing; on clean exit it becomes ``path`` atomically."""
+    path = os.fspath(path)
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".part")
+    try:
+        with os.fdopen(fd, "w+b") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
+        # mkstemp makes the file 0600; a cache is not a secret, keep it readable like any file.
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:  # KeyboardInterrupt too: never leave the temporary file behind
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_bytes_atomic(path, data):
+    """Write ``data`` to ``path`` all-or-nothing."""
+    with atomic_file(path) as f:
+        f.write(data)
+
+
+def md5_hex(data):
+    """MD5 hex digest of a bytes-like object (identifies files; not used for security)."""
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def is_gzip(data_or_path):
+    """True when the bytes (or the file) start with the gzip magic number."""
+    if isinstance(data_or_path, (bytes, bytearray, memoryview)):
+        return bytes(data_or_path[:2]) == GZIP_MAGIC
+    with open(data_or_path, "rb") as f:
+        return f.read(2) == GZIP_MAGIC
+
+
+def read_maybe_gzip(path, max_bytes, what=None):
+    """The (uncompressed) contents of ``path``, refusing more than ``max_bytes``.
+
+    The limit guards against a gzip "bomb" from an untrusted source: a
+    genuine file is never larger than its known size.
+    """
+    what = what or os.fspath(path)
+    try:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as f:
+                data = f.read(max_bytes + 1)
+        else:
+            with open(path, "rb") as f:
+                data = f.read(max_bytes + 1)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise DataError(f"tinynet: {what}: the gzip data is corrupt or truncated ({exc})") from exc
+    except OSError as exc:
+        raise DataError(f"tinynet: cannot read {what}: {exc}") from exc
+    if len(data) > max_bytes:
+        raise DataError(f"tinynet: {what}: larger than expected (more than {max_bytes} bytes "
+                        "uncompressed); it is not the file it claims to be")
+    return data

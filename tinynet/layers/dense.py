@@ -1,0 +1,76 @@
+"""Dense (fully connected) layer: y = x @ W + b.
+
+Layout note for PyTorch users: tinynet stores ``W`` as (in_features,
+out_features) and computes ``x @ W`` (the CS231n / Keras convention);
+``torch.nn.Linear.weight`` is the transpose, (out, in), with ``x @ W.T``.
+"""
+from .base import Layer
+from .. import backend
+from .. import regularizers as _regularizers
+
+
+class Dense(Layer):
+    """Fully connected layer.
+
+    Shapes:
+        x: (N, in_features) -> y: (N, out_features)
+        W: (in_features, out_features), b: (out_features,)
+
+    Forward:  y = x W + b
+    Backward (chain rule, summed over the batch):
+        dW = x^T dy          (in, out)
+        db = sum_n dy_n      (out,)
+        dx = dy W^T          (N, in)
+    plus dR/dW when a regularizer is attached.
+
+    >>> layer = Dense(3, 2)
+    >>> layer.params["W"].shape, layer.params["b"].shape
+    ((3, 2), (2,))
+    """
+
+    def __init__(self, in_features, out_features, *, init="auto", regularizer=None,
+                 use_bias=True, dtype=None, seed=0):
+        super().__init__(dtype)
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"Dense: {name} must be a positive int, got {value!r}")
+        self.in_features, self.out_features = in_features, out_features
+        self.init, self.use_bias = init, use_bias
+        self.regularizer = regularizer
+        # A layer built alone gets weights from `seed`; a Sequential redraws
+        # them from the model's own seed.
+        self.reset_parameters(backend.host_generator(seed))
+
+    def reset_parameters(self, rng, activation=None):
+        shape = (self.in_features, self.out_features)
+        W = self._init_weight(rng, self.init, shape, self.in_features, self.out_features, activation)
+        self._set_param("W", W)
+        if self.use_bias:
+            self._set_zeros("b", (self.out_features,))
+
+    def forward(self, x, training=False):
+        self._check_input(x, ndim=2, sizes={1: self.in_features})
+        y = x @ self.params["W"]
+        if self.use_bias:
+            y += self.params["b"]  # in place: no second (N, out) array
+        self._cache = x
+        return y
+
+    def backward(self, grad_out, need_input_grad=True):
+        x = self._require_cache()
+        W = self.params["W"]
+        if self.trainable:
+            self.grads["W"] = x.T @ grad_out                 # dW = x^T dy
+            if self.regularizer is not None:
+                self.regularizer.add_grad(W, self.grads["W"])
+            if self.use_bias:
+                self.grads["b"] = grad_out.sum(axis=0)       # db = sum over the batch
+        return grad_out @ W.T if need_input_grad else None   # dx = dy W^T
+
+    def output_shape(self, input_shape):
+        return (self.out_features,)
+
+    def get_config(self):
+        return {"in_features": self.in_features, "out_features": self.out_features,
+                "init": self.init, "use_bias": self.use_bias,
+                "regularizer": _regularizers.to_config(self.regularizer)}

@@ -1,0 +1,49 @@
+"""Shape-only layers: Flatten and Reshape (views, no copies when possible)."""
+import math
+
+from .base import Layer
+
+
+class Flatten(Layer):
+    """(N, d1, d2, ...) -> (N, d1*d2*...);  backward reshapes the gradient back."""
+
+    def forward(self, x, training=False):
+        self._check_input(x)
+        if x.ndim < 2:
+            raise ValueError(f"{self!r}: expected input of shape (N, ...) with at least 2 "
+                             f"dimensions, got {tuple(x.shape)}")
+        self._cache = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, grad_out, need_input_grad=True):
+        return grad_out.reshape(self._require_cache())
+
+    def output_shape(self, input_shape):
+        if any(d is None for d in input_shape):
+            return (None,)
+        return (math.prod(input_shape),)
+
+
+class Reshape(Layer):
+    """(N, *in_shape) -> (N, *target_shape), e.g. Reshape((1, 28, 28)) after a decoder."""
+
+    def __init__(self, target_shape, dtype=None):
+        super().__init__(dtype)
+        self.target_shape = tuple(int(d) for d in target_shape)
+
+    def forward(self, x, training=False):
+        self._check_input(x)
+        if x.ndim < 1 or math.prod(x.shape[1:]) != math.prod(self.target_shape):
+            raise ValueError(f"{self!r}: cannot reshape input of shape {tuple(x.shape)} to "
+                             f"(N, {', '.join(map(str, self.target_shape))}): sizes differ")
+        self._cache = x.shape
+        return x.reshape((x.shape[0],) + self.target_shape)
+
+    def backward(self, grad_out, need_input_grad=True):
+        return grad_out.reshape(self._require_cache())
+
+    def output_shape(self, input_shape):
+        return self.target_shape
+
+    def get_config(self):
+        return {"target_shape": list(self.target_shape)}
