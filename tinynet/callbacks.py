@@ -92,7 +92,9 @@ class EarlyStopping(Callback):
                 self.best_weights = self.model.get_weights()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        # `patience` epochs without improvement stop training (Keras's rule:
+        # with patience=3, the third bad epoch in a row is the last one).
+        if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.model.stop_training = True
 

@@ -8,6 +8,7 @@ ones vector hides transposition and indexing bugs), and compares, for the
 input and for every parameter separately,
 
     analytic:  d/dθ sum(g * layer(x))      from layer.backward(g)
+               (+ the layer's weight penalty R(W), whose gradient backward adds)
     numeric:   (f(θ + h) - f(θ - h)) / 2h   for each element (mode="full")
                or along one random direction (mode="directional")
 
@@ -38,17 +39,22 @@ def relative_error(analytic, numeric):
 
 
 def _float64_copy(obj):
-    clone = copy.deepcopy(obj)
+    # A CuPy random Generator cannot be deep-copied (it holds a lock): the
+    # copy shares it until _restart_rng gives the copy a stream of its own.
+    rng = getattr(obj, "rng", None)
+    clone = copy.deepcopy(obj, {id(rng): rng} if rng is not None else None)
+    _restart_rng(clone)
     if hasattr(clone, "astype"):
         clone.astype("float64")
     return clone
 
 
-def _restore_rng(layer, state):
-    # Layers with randomness (Dropout) draw the same mask at every call, so
-    # the finite differences see one fixed function.
-    if state is not None:
-        layer.rng = copy.deepcopy(state)
+def _restart_rng(layer):
+    # Layers with randomness (Dropout) restart their stream from their seed
+    # before every call, so they draw the same mask each time and the finite
+    # differences see one fixed function.
+    if hasattr(layer, "reseed"):
+        layer.reseed(layer.seed)
 
 
 def _numeric_full(f, array, h):
@@ -106,7 +112,6 @@ def gradcheck(obj, x, target=None, *, h=DEFAULT_STEP, seed=0, training=False,
     device = getattr(obj, "device", backend.device_of(x))
     x = backend.to_device(backend.to_host(x).astype("float64"), device)
     is_loss = isinstance(obj, Loss)
-    rng_state = copy.deepcopy(getattr(obj, "rng", None))
 
     if is_loss:
         def f():
@@ -119,8 +124,11 @@ def gradcheck(obj, x, target=None, *, h=DEFAULT_STEP, seed=0, training=False,
         g = backend.to_device(rng.standard_normal(y.shape), device)
 
         def f():
-            _restore_rng(obj, rng_state)
-            return float(backend.array_module(g).sum(g * obj.forward(x, training=training)))
+            _restart_rng(obj)
+            out = obj.forward(x, training=training)
+            # A regularizer's gradient is added in backward, so its penalty
+            # (part of the loss, Keras semantics) belongs in f too.
+            return float(backend.array_module(g).sum(g * out)) + float(obj.penalty())
         f()
         analytic = {"x": obj.backward(g)}
         analytic.update({k: v.copy() for k, v in obj.grads.items()} if params else {})

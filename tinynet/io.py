@@ -106,9 +106,19 @@ def _build(path, header, arrays, Sequential):
     if header.get("version") != FORMAT_VERSION:
         raise ModelFileError(f"{path}: file format version {header.get('version')!r}; this "
                              f"tinynet ({__version__}) reads version {FORMAT_VERSION}")
+    # Check the header's structure before using it, so a malformed file is a
+    # ModelFileError, not a TypeError from deep inside.
     dtype = header.get("dtype", "float32")
+    if dtype not in ("float32", "float64"):
+        raise ModelFileError(f"{path}: dtype {dtype!r}; tinynet models are 'float32' or 'float64'")
+    seed = header.get("seed", 0)
+    if seed is not None and (type(seed) is not int or seed < 0):
+        raise ModelFileError(f"{path}: seed must be a non-negative int or null, got {seed!r}")
+    specs = header.get("layers", [])
+    if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
+        raise ModelFileError(f"{path}: header 'layers' must be a list of objects, got {specs!r:.80}")
     layers, expected = [], set()
-    for i, spec in enumerate(header.get("layers", [])):
+    for i, spec in enumerate(specs):
         cls = REGISTRY.get(spec.get("class"))
         if cls is None:
             raise ModelFileError(f"{path}: layer {i} has unknown class {spec.get('class')!r}; "
@@ -128,6 +138,8 @@ def _build(path, header, arrays, Sequential):
                 if key not in arrays:
                     raise ModelFileError(f"{path}: missing array {key!r}")
                 value = arrays[key]
+                if value.dtype.kind != "f":  # never cast strings, ints or complex silently
+                    raise ModelFileError(f"{path}: {key} has dtype {value.dtype}, expected floating point")
                 if tuple(value.shape) != tuple(store[name].shape):
                     raise ModelFileError(f"{path}: {key} has shape {tuple(value.shape)}, the "
                                          f"architecture needs {tuple(store[name].shape)}")
@@ -137,5 +149,5 @@ def _build(path, header, arrays, Sequential):
     extra = set(arrays) - expected
     if extra:
         raise ModelFileError(f"{path}: unexpected arrays {sorted(extra)} (not in the architecture)")
-    model = Sequential(layers, seed=header.get("seed", 0), dtype=dtype)
+    model = Sequential(layers, seed=seed, dtype=dtype)
     return model

@@ -109,7 +109,7 @@ class SoftmaxCrossEntropy(Loss):
                              f"logits {tuple(pred_shape)}, got {tuple(target.shape)}")
         # A value check is a host round-trip on the GPU; fit checks the whole
         # label array once instead (check_target), so here only on the host.
-        if xp is backend.np and target.size:
+        if backend.device_of(target) == "numpy" and target.size:
             self._check_range(target, pred_shape[1])
 
     def check_target(self, target, n_outputs):

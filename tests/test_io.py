@@ -1,0 +1,318 @@
+"""Save / load: exact round trips, strict refusal of bad files, atomic writes, no unpickling.
+
+Oracles: the model before saving (every param and buffer bit-equal, same
+classes, configs, trainable flags, predictions bit-equal); hand-corrupted
+files built from a good one (each must raise ``tn.ModelFileError``, a
+ValueError, with a message that says what is wrong); a simulated crash in
+the middle of a write (the old file must survive byte for byte).
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import tinynet as tn
+from tinynet import layers as L
+from tinynet.io import HEADER_KEY
+
+
+def randomise(model, seed=0):
+    """Random params and BatchNorm buffers (positive variances), so nothing is at its init value."""
+    rng = np.random.default_rng(seed)
+    for layer in model:
+        for store in (layer.params, layer.buffers):
+            for k, v in store.items():
+                values = (rng.uniform(0.5, 2.0, v.shape) if k == "running_var"
+                          else rng.standard_normal(v.shape))
+                v[...] = tn.backend.to_device(values.astype(v.dtype), layer.device)
+    return model
+
+
+def mlp(dtype=None):
+    model = tn.Sequential([L.Dense(6, 8, regularizer=tn.L2(1e-3)), L.BatchNorm(8), L.ReLU(),
+                           L.Dropout(0.3), L.Dense(8, 5, regularizer=tn.L1(2e-4), use_bias=False),
+                           L.Tanh(), L.Dense(5, 3)], seed=4, dtype=dtype)
+    model[4].trainable = False
+    return randomise(model), np.random.default_rng(1).standard_normal((7, 6))
+
+
+def cnn():
+    """Every layer type tinynet has."""
+    model = tn.Sequential([
+        L.Conv2D(1, 3, 3, padding=1, regularizer=tn.L1L2(1e-4, 1e-3)), L.BatchNorm(3), L.ReLU(),
+        L.MaxPool2D(2), L.Conv2D(3, 4, (3, 2), init="he_normal"), L.ELU(0.5),
+        L.MaxPool2D((1, 2), stride=1), L.Flatten(), L.Dropout(0.25), L.Dense(16, 12),
+        L.BatchNorm(12), L.LeakyReLU(0.2), L.Reshape((3, 4)), L.Sigmoid(), L.Flatten(),
+        L.Dense(12, 5, init="glorot_normal"), L.Softmax()], seed=2)
+    model[0].trainable = False
+    model[10].trainable = False
+    return randomise(model), np.random.default_rng(1).standard_normal((5, 1, 8, 8))
+
+
+def assert_same_model(a, b):
+    assert len(a) == len(b) and a.dtype == b.dtype
+    for la, lb in zip(a, b):
+        assert type(la) is type(lb)
+        assert la.get_config() == lb.get_config()
+        assert la.trainable == lb.trainable
+        for store in ("params", "buffers"):
+            sa, sb = getattr(la, store), getattr(lb, store)
+            assert set(sa) == set(sb)
+            for k in sa:
+                assert sb[k].dtype == sa[k].dtype
+                np.testing.assert_array_equal(tn.backend.to_host(sb[k]), tn.backend.to_host(sa[k]))
+
+
+@pytest.mark.parametrize("build", [mlp, cnn, lambda: mlp("float64")], ids=["mlp", "cnn", "mlp-float64"])
+def test_round_trip_is_exact(tmp_path, build):
+    """Oracle: the saved model itself: bit-equal arrays, configs, flags, predictions."""
+    model, X = build()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = tn.load(path)
+    assert_same_model(model, loaded)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert repr(loaded) == repr(model)  # regularizer configs included
+    assert os.listdir(tmp_path) == ["model.npz"]  # no temp file left behind
+
+
+def test_loaded_model_trains_on(tmp_path):
+    """The frozen flag survives: fit on the loaded model leaves the frozen layer alone."""
+    model, X = mlp()
+    model.save(tmp_path / "m.npz")
+    loaded = tn.load(tmp_path / "m.npz")
+    frozen = loaded[4].params["W"].copy()
+    y = np.random.default_rng(0).integers(0, 3, 7)
+    loaded.fit(X, y, tn.losses.SoftmaxCrossEntropy(), tn.optim.SGD(0.1), epochs=1, verbose=0)
+    np.testing.assert_array_equal(loaded[4].params["W"], frozen)
+    assert not np.array_equal(loaded[0].params["W"], model[0].params["W"])
+
+
+def test_save_keeps_the_exact_path(tmp_path):
+    """A name without .npz is not renamed (savez gets a file object)."""
+    model, _ = mlp()
+    model.save(tmp_path / "weights.bin")
+    assert os.listdir(tmp_path) == ["weights.bin"]
+    assert_same_model(model, tn.load(str(tmp_path / "weights.bin")))
+
+
+# ----------------------------------------------------------- bad files
+@pytest.fixture
+def good_file(tmp_path):
+    model, _ = mlp()
+    path = tmp_path / "good.npz"
+    model.save(path)
+    return path
+
+
+def read_arrays(path):
+    with np.load(path, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
+
+
+def write_variant(tmp_path, arrays, name="bad.npz"):
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    return path
+
+
+def edit_header(path, edit):
+    arrays = read_arrays(path)
+    header = json.loads(str(arrays[HEADER_KEY]))
+    edit(header)
+    arrays[HEADER_KEY] = np.array(json.dumps(header))
+    return arrays
+
+
+def test_truncated_file(tmp_path, good_file):
+    """Oracle: half of a good file is refused as truncated/corrupted."""
+    data = good_file.read_bytes()
+    bad = tmp_path / "truncated.npz"
+    bad.write_bytes(data[:len(data) // 2])
+    with pytest.raises(tn.ModelFileError, match=r"truncated\.npz: cannot read a tinynet model file "
+                                                r"\(truncated or corrupted\?\)"):
+        tn.load(bad)
+
+
+def test_random_bytes(tmp_path):
+    """Oracle: 4 kB of noise is refused as not a model file."""
+    bad = tmp_path / "noise.npz"
+    bad.write_bytes(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(tn.ModelFileError, match="cannot read a tinynet model file"):
+        tn.load(bad)
+
+
+def test_npz_without_header(tmp_path):
+    """Oracle: a valid .npz without the tinynet header is refused by name."""
+    path = write_variant(tmp_path, {"a": np.zeros(3)})
+    with pytest.raises(tn.ModelFileError, match="not a tinynet model file \\(no '__tinynet__' entry\\)"):
+        tn.load(path)
+
+
+def test_unknown_layer_class(tmp_path, good_file):
+    """A name outside the closed registry, such as an importable path, is refused."""
+    def edit(header):
+        header["layers"][2]["class"] = "os.system"
+    path = write_variant(tmp_path, edit_header(good_file, edit))
+    with pytest.raises(tn.ModelFileError, match="layer 2 has unknown class 'os.system'; known: \\["):
+        tn.load(path)
+
+
+def test_unknown_regularizer_class(tmp_path, good_file):
+    """Oracle: regularizers too come only from the closed registry."""
+    def edit(header):
+        header["layers"][0]["config"]["regularizer"] = {"class": "subprocess.Popen", "args": "ls"}
+    path = write_variant(tmp_path, edit_header(good_file, edit))
+    with pytest.raises(tn.ModelFileError, match=r"layer 0 \(Dense\): bad config: .*unknown regularizer"):
+        tn.load(path)
+
+
+@pytest.mark.parametrize("edit, pattern", [
+    (lambda h: h.update(format="keras"), "not a tinynet model file \\(header format 'keras'\\)"),
+    (lambda h: h.update(version=99), "file format version 99; this tinynet .* reads version 1"),
+    (lambda h: h["layers"][0]["config"].update(in_features="six"), r"layer 0 \(Dense\): bad config"),
+    (lambda h: h["layers"][0]["config"].update(kernel=3), r"layer 0 \(Dense\): bad config"),
+    (lambda h: h["layers"][1]["buffers"].pop("running_var"), r"layer 1 \(BatchNorm\) buffers mismatch"),
+], ids=["format", "version", "config-value", "config-key", "buffer-list"])
+def test_bad_header(tmp_path, good_file, edit, pattern):
+    """Oracle: each corrupted header field gives a message naming the field."""
+    path = write_variant(tmp_path, edit_header(good_file, edit))
+    with pytest.raises(tn.ModelFileError, match=pattern):
+        tn.load(path)
+
+
+@pytest.mark.parametrize("edit, pattern", [
+    (lambda h: h.update(dtype="object"), "dtype 'object'; tinynet models are 'float32' or 'float64'"),
+    (lambda h: h.update(dtype="float16"), "dtype 'float16'; tinynet models are"),
+    (lambda h: h.update(layers=5), "header 'layers' must be a list of objects, got 5"),
+    (lambda h: h.update(layers=["Dense"]), "header 'layers' must be a list of objects"),
+    (lambda h: h.update(seed="abc"), "seed must be a non-negative int or null, got 'abc'"),
+    (lambda h: h.update(seed=-1), "seed must be a non-negative int or null, got -1"),
+], ids=["dtype-object", "dtype-float16", "layers-int", "layers-str", "seed-str", "seed-negative"])
+def test_malformed_header_structure(tmp_path, good_file, edit, pattern):
+    """Wrong types in the header are a ModelFileError, not a TypeError from deep inside
+    (bug fixed in io.py: these raised TypeError/AttributeError or loaded an object-dtype model)."""
+    with pytest.raises(tn.ModelFileError, match=pattern):
+        tn.load(write_variant(tmp_path, edit_header(good_file, edit)))
+
+
+@pytest.mark.parametrize("value", [np.array([["a"] * 8] * 6), np.ones((6, 8), complex),
+                                   np.ones((6, 8), "int64")], ids=["str", "complex", "int"])
+def test_non_float_arrays_are_refused(tmp_path, good_file, value):
+    """A parameter stored as text, complex or integers is not silently cast (it was, or
+    failed with a bare ValueError, before the fix in io.py)."""
+    arrays = read_arrays(good_file)
+    arrays["layers.0.params.W"] = value
+    with pytest.raises(tn.ModelFileError, match=f"layers.0.params.W has dtype {value.dtype}, "
+                                                "expected floating point"):
+        tn.load(write_variant(tmp_path, arrays))
+
+
+def test_header_that_is_not_an_object(tmp_path, good_file):
+    """Oracle: a JSON list or invalid JSON as header is refused."""
+    arrays = read_arrays(good_file)
+    arrays[HEADER_KEY] = np.array(json.dumps([1, 2, 3]))
+    with pytest.raises(tn.ModelFileError, match="not a tinynet model file"):
+        tn.load(write_variant(tmp_path, arrays))
+    arrays[HEADER_KEY] = np.array("{not json")
+    with pytest.raises(tn.ModelFileError, match="cannot read a tinynet model file.*JSONDecodeError"):
+        tn.load(write_variant(tmp_path, arrays, "b.npz"))
+
+
+def test_missing_array(tmp_path, good_file):
+    """Oracle: strict loading names the missing array."""
+    arrays = read_arrays(good_file)
+    del arrays["layers.1.buffers.running_mean"]
+    with pytest.raises(tn.ModelFileError, match="missing array 'layers.1.buffers.running_mean'"):
+        tn.load(write_variant(tmp_path, arrays))
+
+
+def test_extra_array(tmp_path, good_file):
+    """Oracle: strict loading names the unexpected array."""
+    arrays = read_arrays(good_file)
+    arrays["layers.0.params.backdoor"] = np.zeros(3, "float32")
+    with pytest.raises(tn.ModelFileError, match=r"unexpected arrays \['layers.0.params.backdoor'\]"):
+        tn.load(write_variant(tmp_path, arrays))
+
+
+def test_shape_mismatch(tmp_path, good_file):
+    """Oracle: the message gives both the file's shape and the architecture's."""
+    arrays = read_arrays(good_file)
+    arrays["layers.0.params.W"] = np.zeros((8, 6), "float32")
+    with pytest.raises(tn.ModelFileError, match=r"layers.0.params.W has shape \(8, 6\), the "
+                                                r"architecture needs \(6, 8\)"):
+        tn.load(write_variant(tmp_path, arrays))
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    """Oracle: a missing path stays a FileNotFoundError (not a corrupt-file error)."""
+    with pytest.raises(FileNotFoundError):
+        tn.load(tmp_path / "nope.npz")
+
+
+def test_model_file_error_is_a_value_error():
+    """Oracle: the documented class hierarchy."""
+    assert issubclass(tn.ModelFileError, ValueError)
+
+
+# ------------------------------------------------------------ no pickle
+def _unpickled(path):
+    """Called only if someone unpickles an ``Evil`` object: leaves a file behind."""
+    open(path, "w").close()
+    return 0
+
+
+class Evil:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return _unpickled, (self.path,)
+
+
+@pytest.mark.parametrize("where", ["params", "header"])
+def test_object_arrays_are_refused_without_unpickling(tmp_path, good_file, where):
+    """An object array (pickle inside the .npz) is refused, and its payload never runs."""
+    marker = tmp_path / "unpickled"
+    arrays = read_arrays(good_file)
+    key = "layers.0.params.W" if where == "params" else HEADER_KEY
+    arrays[key] = np.array([Evil(str(marker))], dtype=object)
+    path = write_variant(tmp_path, arrays)
+    with pytest.raises(tn.ModelFileError, match="cannot read a tinynet model file"):
+        tn.load(path)
+    assert not marker.exists()
+    # guard: the payload does run when unpickled on purpose
+    with np.load(path, allow_pickle=True) as f:
+        f[key]
+    assert marker.exists()
+
+
+# ------------------------------------------------------------ atomicity
+@pytest.mark.parametrize("error", [OSError("No space left on device"), KeyboardInterrupt()])
+def test_crash_mid_write_keeps_the_old_file(tmp_path, good_file, monkeypatch, error):
+    """savez writes half a file, then fails: the old file is intact and no temp file is left."""
+    before = good_file.read_bytes()
+
+    def broken_savez(file, **arrays):
+        file.write(before[:100])  # some bytes reach the (temporary) file
+        raise error
+    monkeypatch.setattr(tn.backend.np, "savez", broken_savez)
+    model, _ = cnn()
+    with pytest.raises(type(error)):
+        model.save(good_file)
+    assert good_file.read_bytes() == before
+    assert os.listdir(tmp_path) == ["good.npz"]
+    monkeypatch.undo()
+    assert_same_model(tn.load(good_file), mlp()[0])
+
+
+def test_crash_on_first_save_leaves_nothing(tmp_path, monkeypatch):
+    """Oracle: the folder is as empty as before the failed save."""
+    def broken_savez(file, **arrays):
+        file.write(b"PK\x03\x04")
+        raise OSError("disk full")
+    monkeypatch.setattr(tn.backend.np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        mlp()[0].save(tmp_path / "new.npz")
+    assert os.listdir(tmp_path) == []
