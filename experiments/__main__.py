@@ -1,0 +1,5 @@
+import sys
+
+from experiments.core.cli import main
+
+sys.exit(main())

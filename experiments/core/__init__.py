@@ -1,0 +1,1 @@
+"""Shared machinery of the experiments: context, point store, training, plots, report."""

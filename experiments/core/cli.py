@@ -1,0 +1,103 @@
+"""Command line: ``python -m experiments list | run ID... | all | report``."""
+import argparse
+import os
+import sys
+import time
+
+import tinynet as tn
+
+import experiments
+from .context import Context, _duration
+from . import report as report_mod
+
+
+def _add_run_options(p):
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="reduced version: data subset, fewer epochs/points")
+    mode.add_argument("--smoke", action="store_true", help="tiny slice in seconds (used by the test suite)")
+    p.add_argument("--seeds", type=int, default=None, help="repeats per setting (default 1 quick, 3 full)")
+    p.add_argument("--backend", choices=tn.backend.BACKENDS, default="numpy")
+    p.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist")
+    p.add_argument("--out", default=None, help="results folder (default results/, or results/quick/ with --quick)")
+    p.add_argument("--force", action="store_true", help="recompute points already stored")
+    p.add_argument("-v", "--verbose", action="store_true", help="show fit's per-epoch progress")
+
+
+def default_out(mode):
+    return {"full": "results", "quick": os.path.join("results", "quick"),
+            "smoke": os.path.join("results", "smoke")}[mode]
+
+
+def run_one(exp_id, mode, args):
+    module = experiments.load(exp_id)
+    tn.use_backend(args.backend)
+    out = args.out or default_out(mode)
+    ctx = Context(exp_id, mode=mode, seeds=args.seeds, backend=args.backend, dataset=args.dataset,
+                  out=out, force=args.force, verbose=args.verbose)
+    print(f"== {exp_id}: {module.QUESTION}  [{mode}, {len(ctx.seeds)} seed(s), {args.backend}]", flush=True)
+    started = time.perf_counter()
+    summary = module.run(ctx)
+    summary = ctx.save_summary(summary, started)
+    print(f"== {exp_id} done in {_duration(summary['wall_seconds'])} "
+          f"({ctx.points_run} points run, {ctx.points_cached} cached) -> {ctx.folder}", flush=True)
+    return summary
+
+
+def _mode(args):
+    return "smoke" if args.smoke else "quick" if args.quick else "full"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m experiments", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="experiment ids, questions and estimated times")
+    run = sub.add_parser("run", help="run experiments (ids, or 'all')")
+    run.add_argument("ids", nargs="+")
+    _add_run_options(run)
+    rep = sub.add_parser("report", help="write <out>/REPORT.md from the stored results")
+    rep.add_argument("--out", default=None)
+    rep.add_argument("--quick", action="store_true", help="report on results/quick/")
+    args = parser.parse_args(argv)
+
+    if args.command == "list":
+        for exp_id in experiments.EXPERIMENTS:
+            m = experiments.load(exp_id)
+            est = m.ESTIMATE
+            print(f"{exp_id:22s} quick ~{_duration(est['quick'])}, full ~{_duration(est['full'])}  "
+                  f"{m.QUESTION}")
+        return 0
+    if args.command == "report":
+        out = args.out or default_out("quick" if args.quick else "full")
+        path = report_mod.write_report(out)
+        print(f"wrote {path}")
+        return 0
+    ids = list(experiments.EXPERIMENTS) if args.ids == ["all"] else args.ids
+    unknown = [i for i in ids if i not in experiments.EXPERIMENTS]
+    if unknown:
+        parser.error(f"unknown experiment(s) {unknown}; see `python -m experiments list`")
+    mode, started, failed = _mode(args), time.perf_counter(), []
+    for exp_id in ids:
+        try:
+            run_one(exp_id, mode, args)
+        except KeyboardInterrupt:
+            print("interrupted: finished points are kept; run the same command again to resume",
+                  file=sys.stderr)
+            return 130
+        except Exception as exc:  # one broken experiment must not lose the others
+            failed.append(exp_id)
+            print(f"!! {exp_id} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            if len(ids) == 1:
+                raise
+    print(f"all done in {_duration(time.perf_counter() - started)}"
+          + (f"; FAILED: {', '.join(failed)}" if failed else "")
+          + f". Write the report with: python -m experiments report"
+          + (" --quick" if mode == "quick" else ""), flush=True)
+    return 1 if failed else 0
+
+
+def main_single(exp_id, argv=None):
+    """``python -m experiments.<module> [--quick] ...``: run one experiment."""
+    parser = argparse.ArgumentParser(prog=f"python -m experiments.{experiments.EXPERIMENTS[exp_id]}")
+    _add_run_options(parser)
+    args = parser.parse_args(argv)
+    run_one(exp_id, _mode(args), args)

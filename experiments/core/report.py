@@ -1,0 +1,103 @@
+"""Assemble <out>/REPORT.md from every experiment's summary.json.
+
+Each experiment writes its own section from its measured numbers
+(``module.report(summary)``); this module adds the header (machine, mode,
+runtimes) and the table of contents, and writes the file atomically.
+"""
+import json
+import os
+import tempfile
+import time
+
+import experiments
+from .context import _duration
+
+ANCHORS = """MNIST test error from the literature (PROBLEMS.md): linear softmax ≈ 7.5%; one hidden
+layer of a few hundred units ≈ 2–4.7%; MLPs of 2–3 layers trained well ≈ 1.5–2%; small CNNs
+≈ 0.7–1%."""
+
+
+def load_summaries(out):
+    summaries = {}
+    for exp_id in experiments.EXPERIMENTS:
+        path = os.path.join(out, exp_id, "summary.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                summaries[exp_id] = json.load(f)
+    return summaries
+
+
+def build_report(out):
+    summaries = load_summaries(out)
+    lines = ["# tinynet experiments: the two MNIST reports, reproduced", ""]
+    if not summaries:
+        lines += [f"No results under `{out}/` yet: run `python -m experiments run all` first.", ""]
+        return "\n".join(lines)
+    first = next(iter(summaries.values()))
+    m = first.get("machine", {})
+    modes = sorted({s.get("mode") for s in summaries.values()})
+    total = sum(s.get("wall_seconds", 0) for s in summaries.values())
+    lines += [
+        f"Generated {time.strftime('%Y-%m-%d %H:%M')} from the results in `{out}/` "
+        f"(mode: {', '.join(modes)}; dataset: {first.get('dataset')}).",
+        "",
+        f"Machine: {m.get('cpu')}, {m.get('cores')} cores; backend {m.get('backend')}; "
+        f"Python {m.get('python')}; tinynet {m.get('tinynet')} (commit {m.get('commit')}).",
+        "",
+        f"Run time of the experiments (sum of each experiment's last run, cached points cost "
+        f"nothing): {_duration(total)}.",
+        "",
+        "Every number, table and conclusion below is computed from the stored results; "
+        "where a report's claim and our measurement disagree, the section says so.",
+        "",
+        "Anchors: " + ANCHORS.replace("\n", " "),
+        "",
+        "## Contents",
+        "",
+    ]
+    for exp_id in experiments.EXPERIMENTS:
+        mod = experiments.load(exp_id)
+        state = "" if exp_id in summaries else " — *not run*"
+        lines.append(f"- [{exp_id}: {mod.TITLE}](#{exp_id}){state}")
+    lines.append("")
+    for exp_id in experiments.EXPERIMENTS:
+        mod = experiments.load(exp_id)
+        lines.append(f'<a id="{exp_id}"></a>')
+        lines.append(f"## {exp_id}: {mod.TITLE}")
+        lines.append("")
+        lines.append(f"*Question:* {mod.QUESTION}")
+        lines.append("")
+        summary = summaries.get(exp_id)
+        if summary is None:
+            lines += [f"Not run yet: `python -m experiments run {exp_id}`.", ""]
+            continue
+        lines.append(mod.report(summary).strip())
+        lines.append("")
+        lines.append(f"<sub>{summary.get('mode')} mode, {summary.get('seeds')} seed(s), "
+                     f"{_duration(summary.get('wall_seconds', 0))}, finished {summary.get('finished')}, "
+                     f"backend {summary.get('machine', {}).get('backend')}.</sub>")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_report(out):
+    text = build_report(out)
+    path = os.path.join(out, "REPORT.md")
+    os.makedirs(out, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".md", dir=out)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+def figure(summary, name, caption=""):
+    """Markdown for a figure of this experiment (paths relative to REPORT.md)."""
+    return f"![{caption or name}]({summary['id']}/{name})"
+
+
+def table(header, rows):
+    """A Markdown table from a header list and row lists (values already formatted)."""
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+    return "\n".join(out)

@@ -1,0 +1,80 @@
+"""One JSON file per training point, keyed by a hash of its full config.
+
+A *point* is one training run (one config, one seed).  Its file
+``<out>/<experiment id>/points/<hash>.json`` holds the config, the result
+(per-epoch history, final metrics, wall time) and where it was made
+(backend, library version, git commit, machine).  Files are written to a
+temporary name and renamed, so an interrupted sweep leaves only complete
+points; re-running skips them (``--force`` recomputes).
+"""
+import hashlib
+import json
+import math
+import os
+import tempfile
+
+
+def config_hash(config):
+    """Stable 16-hex-digit hash of a JSON-able config."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _clean(value):
+    """JSON-safe: NaN/inf become None (JSON has no NaN), numpy scalars become floats."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not hasattr(value, "__len__"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_json(path, data, compact=True):
+    """Write ``data`` as JSON atomically (temp file in the same folder, then rename)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(fd, "w") as f:
+            if compact:
+                json.dump(_clean(data), f, separators=(",", ":"), allow_nan=False)
+            else:
+                json.dump(_clean(data), f, indent=1, allow_nan=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+class PointStore:
+    """The finished points of one experiment under ``<out>/<id>/points``."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def path(self, config):
+        return os.path.join(self.folder, config_hash(config) + ".json")
+
+    def get(self, config):
+        path = self.path(config)
+        if not os.path.exists(path):
+            return None
+        try:
+            record = read_json(path)
+        except (OSError, ValueError):
+            return None  # unreadable: recompute rather than trust it
+        return record if record.get("config") == _clean(config) else None
+
+    def put(self, config, record):
+        write_json(self.path(config), record)

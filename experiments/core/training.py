@@ -1,0 +1,85 @@
+"""Train a tinynet model for one point and measure it the same way everywhere.
+
+``fit_point`` trains with ``model.fit``, evaluates extra sets (the test set)
+after every epoch through a callback — outside the timed part, since
+``epoch_time`` is measured by ``fit`` around the training steps only — and
+returns a JSON-able result::
+
+    {"history": {"loss": [...], "accuracy": [...], "test_loss": [...], ...,
+                 "epoch_time": [...], "elapsed": [...]},   # elapsed = cumulative train time
+     "final": {"train_loss", "train_accuracy", "test_loss", "test_accuracy", ...},
+     "train_time": seconds, "params": n, "diverged": False}
+
+A run whose loss turns NaN/inf is recorded (``diverged: True`` with the epoch,
+step and learning rate, and the history of the finished epochs), not raised:
+the sweep goes on and the plots mark it.
+"""
+import tinynet as tn
+
+
+class EvalEachEpoch(tn.callbacks.Callback):
+    """Add ``<name>_loss`` / ``<name>_accuracy`` for each extra set to the epoch logs."""
+
+    def __init__(self, sets, loss):
+        self.sets, self.loss = sets, loss
+        self.records = {}  # our own copy: fit appends logs to History before the callbacks run
+
+    def on_epoch_end(self, epoch, logs):
+        for name, (X, y) in self.sets.items():
+            for key, value in self.model.evaluate(X, y, loss=self.loss).items():
+                logs[f"{name}_{key}"] = value
+                self.records.setdefault(f"{name}_{key}", []).append(value)
+
+
+def fit_point(model, data, loss, optimizer, epochs, batch_size, eval_sets=("test",),
+              use_validation=False, callbacks=(), verbose=0, final_train_eval=True):
+    """Train ``model`` on ``data`` (a Context.data() dict) and measure it."""
+    sets = {name: (data[f"X_{name}"], data[f"y_{name}"]) for name in eval_sets}
+    validation = (data["X_val"], data["y_val"]) if use_validation else None
+    cbs = [EvalEachEpoch(sets, loss), *callbacks]
+    result = {"params": model.num_params(), "diverged": False}
+    try:
+        history = model.fit(data["X_train"], data["y_train"], loss=loss, optimizer=optimizer,
+                            epochs=epochs, batch_size=batch_size, validation_data=validation,
+                            callbacks=cbs, verbose=verbose)
+    except tn.DivergenceError as exc:
+        history = exc.history
+        result.update(diverged=True, diverged_at={"epoch": exc.epoch, "step": exc.step,
+                                                  "lr": exc.lr})
+    hist = {k: list(v) for k, v in history.history.items()}
+    for key, values in cbs[0].records.items():  # History may miss what callbacks add to logs
+        hist.setdefault(key, list(values)[:len(history)])
+    elapsed, total = [], 0.0
+    for t in hist.get("epoch_time", []):
+        total += t
+        elapsed.append(total)
+    hist["elapsed"] = elapsed
+    result["history"] = hist
+    result["train_time"] = total
+    result["epochs_done"] = len(elapsed)
+    if not result["diverged"]:
+        final = {}
+        if final_train_eval:
+            final.update({f"train_{k}": v for k, v in
+                          model.evaluate(data["X_train"], data["y_train"], loss=loss).items()})
+        for name, (X, y) in sets.items():
+            final.update({f"{name}_{k}": v for k, v in model.evaluate(X, y, loss=loss).items()})
+        if use_validation:
+            final.update({f"val_{k}": v for k, v in model.evaluate(*validation, loss=loss).items()})
+        result["final"] = final
+    return result
+
+
+def mlp(sizes, activation=tn.layers.ReLU, dropout=0.0, batchnorm=False, regularizer=None):
+    """Layers of an MLP ``sizes[0] -> ... -> sizes[-1]`` (linear output: logits)."""
+    L = tn.layers
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(L.Dense(a, b, regularizer=regularizer))
+        if i < len(sizes) - 2:
+            if batchnorm:
+                layers.append(L.BatchNorm(b))
+            layers.append(activation())
+            if dropout:
+                layers.append(L.Dropout(dropout))
+    return layers

@@ -1,0 +1,158 @@
+"""Smoke test of the experiments framework: every experiment runs in smoke mode and
+writes well-formed outputs; the report links resolve; resume and divergence work.
+
+All experiments of ``experiments.EXPERIMENTS`` run once (module-scoped fixture)
+into a temporary folder with ``--smoke`` on the real MNIST files from
+``$TINYNET_DATA`` (default: the ``shared/data`` folder beside the checkout);
+the test is skipped when that folder is absent.  One experiment that fails or
+is missing fails its own parametrized test with the traceback.
+"""
+import json
+import os
+import re
+import time
+import traceback
+from pathlib import Path
+
+import pytest
+
+import tinynet as tn
+
+import experiments
+from experiments.core import cli
+from experiments.core.context import Context
+from experiments.core.training import fit_point, mlp
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MIN_PNG_BYTES = 1000        # a real plot, not an empty canvas
+MAX_PNG_BYTES = 200_000     # the brief asks for ≤ ~80 KB; this only catches gross offenders
+IDS = list(experiments.EXPERIMENTS)
+RESUME_ID = "b4-regression"  # cheap (seconds) and made of several training points
+
+
+def _data_dir():
+    env = os.environ.get("TINYNET_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    """Run every experiment in smoke mode once; returns (out, {id: traceback or None}, {id: seconds})."""
+    data = _data_dir()
+    if not data.is_dir():
+        pytest.skip(f"MNIST data folder {data} is absent (set TINYNET_DATA)")
+    out = tmp_path_factory.mktemp("smoke")
+    errors, seconds = {}, {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TINYNET_DATA", str(data))
+        for exp_id in IDS:
+            start = time.perf_counter()
+            try:
+                cli.main(["run", exp_id, "--smoke", "--out", str(out)])
+                errors[exp_id] = None
+            except BaseException:  # noqa: BLE001 — SystemExit from argparse too
+                errors[exp_id] = traceback.format_exc()
+            seconds[exp_id] = time.perf_counter() - start
+    slowest = sorted(seconds.items(), key=lambda kv: -kv[1])[:5]
+    print(f"smoke run: {sum(seconds.values()):.1f} s in all; slowest: "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
+    return out, errors, seconds
+
+
+def _check_png(path):
+    assert path.is_file(), f"figure {path} is missing"
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        assert f.read(8) == PNG_MAGIC, f"{path} is not a PNG"
+    assert size >= MIN_PNG_BYTES, f"{path} is only {size} bytes"
+    assert size <= MAX_PNG_BYTES, f"{path} is {size} bytes (keep PNGs small: dpi 80, ≤ ~80 KB)"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exp_id", IDS)
+def test_module_contract(exp_id):
+    try:
+        mod = experiments.load(exp_id)
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"experiment module for {exp_id} cannot be imported: {type(exc).__name__}: {exc}")
+    assert mod.ID == exp_id
+    assert isinstance(mod.TITLE, str) and mod.TITLE
+    assert isinstance(mod.QUESTION, str) and mod.QUESTION
+    assert set(mod.ESTIMATE) == {"smoke", "quick", "full"}
+    assert all(isinstance(v, (int, float)) and v > 0 for v in mod.ESTIMATE.values())
+    assert callable(mod.run) and callable(mod.report)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exp_id", IDS)
+def test_smoke_outputs(smoke_run, exp_id):
+    out, errors, _ = smoke_run
+    if errors.get(exp_id):
+        pytest.fail(f"{exp_id} failed in smoke mode:\n{errors[exp_id]}")
+    folder = out / exp_id
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["id"] == exp_id and summary["mode"] == "smoke"
+    figures = summary.get("figures")
+    assert isinstance(figures, list), "summary.json must list its figures"
+    for name in figures:
+        assert name.endswith(".png"), f"figure {name!r} is not a PNG"
+        _check_png(folder / name)
+    n_points = summary["points_run"] + summary["points_cached"]
+    files = sorted((folder / "points").glob("*.json")) if (folder / "points").is_dir() else []
+    if n_points:
+        assert files, f"{exp_id} ran {n_points} points but stored none"
+    for f in files:
+        record = json.loads(f.read_text())
+        assert {"config", "result", "meta"} <= set(record), f"{f} lacks config/result/meta"
+        assert record["config"]["mode"] == "smoke"
+
+
+@pytest.mark.slow
+def test_report_links_resolve(smoke_run):
+    out, errors, _ = smoke_run
+    assert cli.main(["report", "--out", str(out)]) == 0
+    text = (out / "REPORT.md").read_text()
+    for exp_id in IDS:
+        assert f'<a id="{exp_id}"></a>' in text, f"no section for {exp_id}"
+        if not errors.get(exp_id):
+            assert f"Not run yet: `python -m experiments run {exp_id}`" not in text
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert links, "the report shows no figures"
+    for link in links:
+        assert (out / link).is_file(), f"REPORT.md links to a missing file: {link}"
+    failed = [k for k, v in errors.items() if v]
+    assert not failed, f"experiments failed in smoke mode: {failed}"
+
+
+@pytest.mark.slow
+def test_rerun_uses_cached_points(smoke_run):
+    out, errors, _ = smoke_run
+    if errors.get(RESUME_ID):
+        pytest.fail(f"{RESUME_ID} failed in the first run:\n{errors[RESUME_ID]}")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TINYNET_DATA", str(_data_dir()))
+        cli.main(["run", RESUME_ID, "--smoke", "--out", str(out)])
+    summary = json.loads((out / RESUME_ID / "summary.json").read_text())
+    assert summary["points_run"] == 0, "a re-run must skip finished points"
+    assert summary["points_cached"] > 0
+
+
+def test_diverged_point_is_recorded_and_sweep_goes_on(tmp_path):
+    rng = tn.backend.np.random.default_rng(0)
+    data = {"X_train": rng.normal(size=(64, 8)).astype("float32") * 10,
+            "y_train": rng.integers(0, 3, 64), "X_test": rng.normal(size=(16, 8)).astype("float32"),
+            "y_test": rng.integers(0, 3, 16)}
+
+    def fn(config):
+        model = tn.Sequential(mlp([8, 16, 3]), seed=config["seed"])
+        return fit_point(model, data, tn.losses.SoftmaxCrossEntropy(), tn.optim.SGD(lr=config["lr"]),
+                         epochs=3, batch_size=16)
+
+    ctx = Context("t-diverge", mode="smoke", out=str(tmp_path), stream=open(os.devnull, "w"))
+    with tn.backend.np.errstate(all="ignore"):  # the overflow is the point of this test
+        records = ctx.run_points([{"lr": 1e12, "seed": 0}, {"lr": 0.01, "seed": 0}], fn)
+    assert len(records) == 2
+    bad, good = records[0]["result"], records[1]["result"]
+    assert bad["diverged"] is True and "diverged_at" in bad
+    assert good["diverged"] is False and "final" in good
+    assert len(list((tmp_path / "t-diverge" / "points").glob("*.json"))) == 2
