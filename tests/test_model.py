@@ -360,3 +360,63 @@ def test_verbose_prints_one_line_per_epoch_off_a_terminal(capsys):
     tn.Sequential([L.Dense(2, 3)]).fit(X, y, SoftmaxCrossEntropy(), tn.optim.SGD(0.1), epochs=3,
                                        verbose=0)
     assert capsys.readouterr().out == ""
+
+
+def test_fit_reordered_relu_pool_equals_plain_order_on_tied_input():
+    """fit runs ReLU after MaxPool2D (they commute); the result must not change.
+
+    Oracle: the same steps done by hand with the plain layer order (forward,
+    loss, backward, SGD step) on images with a blank background, where ReLU
+    zeros tie across whole pooling windows. Weights after one epoch agree
+    to float32 rounding.
+    """
+    rng = np.random.default_rng(3)
+    X = np.zeros((96, 1, 12, 12), dtype="float32")
+    X[:, :, 3:9, 3:9] = rng.random((96, 1, 6, 6), dtype=np.float32)  # blank border: ties
+    y = rng.integers(0, 3, 96)
+
+    def build():
+        return tn.Sequential([L.Conv2D(1, 4, 3, padding=1), L.ReLU(), L.MaxPool2D(2),
+                              L.Flatten(), L.Dense(4 * 6 * 6, 3)], seed=0)
+
+    fused, plain = build(), build()
+    order_rng = np.random.default_rng(0)
+    order_rng.bit_generator.state = fused.rng.bit_generator.state
+    fused.fit(X, y, SoftmaxCrossEntropy(), tn.optim.SGD(0.1), epochs=1, batch_size=32, verbose=0)
+    loss, opt = SoftmaxCrossEntropy(), tn.optim.SGD(0.1)
+    for idx in tn.data.batch_indices(len(X), 32, rng=order_rng):
+        loss.forward(plain.forward(X[idx], training=True), y[idx])
+        plain.backward(loss.backward())
+        opt.step(plain.trainable_items())
+    for a, b in zip(weights_of(fused), weights_of(plain)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_metrics_added_by_callbacks_reach_the_history():
+    """Oracle: a callback writes logs['extra'] = epoch; History must hold [0, 1]."""
+    class Extra(Callback):
+        def on_epoch_end(self, epoch, logs):
+            logs["extra"] = epoch
+
+    X, y = blobs(5)
+    hist = tn.Sequential([L.Dense(2, 3)]).fit(X, y, SoftmaxCrossEntropy(), tn.optim.SGD(0.1),
+                                              epochs=2, callbacks=[Extra()], verbose=0)
+    assert hist.history["extra"] == [0, 1]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_divergence_resets_the_optimizer_so_training_can_go_on():
+    """Oracle: after a DivergenceError the momentum state is empty, and fitting on
+    with a small learning rate gives finite weights and losses."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 4)).astype("float32")
+    Y = (X @ rng.standard_normal((4, 2))).astype("float32")
+    model = tn.Sequential([L.Dense(4, 2)], seed=0)
+    opt = tn.optim.SGD(1e4, momentum=0.9)
+    with pytest.raises(tn.DivergenceError):
+        model.fit(X, Y, MSE(), opt, epochs=3, batch_size=8, verbose=0)
+    assert opt.state == {}
+    opt.schedule = tn.schedules.Constant(0.01)
+    hist = model.fit(X, Y, MSE(), opt, epochs=2, batch_size=8, verbose=0)
+    assert all(np.isfinite(v) for v in hist.history["loss"])
+    assert all(np.isfinite(w).all() for w in weights_of(model))

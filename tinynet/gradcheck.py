@@ -60,16 +60,17 @@ def _restart_rng(layer):
 def _numeric_full(f, array, h):
     """Central differences of scalar f() w.r.t. every element of ``array``."""
     xp = backend.array_module(array)
-    grad = xp.zeros_like(array)
-    flat, gflat = array.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = float(flat[i])
-        flat[i] = old + h
+    grad = xp.zeros(array.shape, dtype=array.dtype)
+    # Index element by element (not through reshape(-1), which silently
+    # copies a non-contiguous array, so the perturbation would never reach it).
+    for i in np.ndindex(*array.shape):
+        old = float(array[i])
+        array[i] = old + h
         plus = f()
-        flat[i] = old - h
+        array[i] = old - h
         minus = f()
-        flat[i] = old
-        gflat[i] = (plus - minus) / (2 * h)
+        array[i] = old
+        grad[i] = (plus - minus) / (2 * h)
     return grad
 
 

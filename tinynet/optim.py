@@ -41,7 +41,11 @@ class Optimizer:
                 state = self.state[key] = self._init_state(param)
             if self.weight_decay:
                 param *= 1.0 - self.lr * self.weight_decay
+            self._begin(state)
             self._update(param, grad, state)
+
+    def _begin(self, state):
+        """Per-parameter bookkeeping before an update (Adam counts its steps)."""
 
     def _init_state(self, param):
         xp = backend.array_module(param)
@@ -57,6 +61,10 @@ class Optimizer:
                 if hasattr(value, "shape"):  # arrays move; counters (Adam's t) stay
                     state[k] = backend.to_device(value, device)
         return self
+
+    def reset(self):
+        """Forget all state (velocities, moments, step counts)."""
+        self.state.clear()
 
     def forget(self, keys):
         """Drop the state of parameters that no longer exist (e.g. a rebuilt model)."""
@@ -128,10 +136,12 @@ class Adam(Optimizer):
         state["m"], state["v"], state["t"] = xp.zeros_like(param), xp.zeros_like(param), 0
         return state
 
+    def _begin(self, state):
+        state["t"] += 1
+
     def _update(self, param, grad, state):
         xp, tmp = backend.array_module(param), state["scratch"]
-        m, v = state["m"], state["v"]
-        state["t"] = t = state["t"] + 1
+        m, v, t = state["m"], state["v"], state["t"]
         b1, b2 = self.beta1, self.beta2
         m *= b1                                   # m <- b1 m + (1 - b1) g
         xp.multiply(grad, 1.0 - b1, out=tmp)
@@ -140,11 +150,14 @@ class Adam(Optimizer):
         xp.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - b2
         v += tmp
-        xp.sqrt(v, out=tmp)                       # sqrt(v_hat) + eps
-        tmp *= 1.0 / math.sqrt(1.0 - b2 ** t)
-        tmp += self.eps
-        xp.divide(m, tmp, out=tmp)                # m / (...), then * lr / (1 - b1^t)
-        tmp *= self.lr / (1.0 - b1 ** t)
+        # lr/c1 * m / (sqrt(v)/sqrt(c2) + eps) = (lr sqrt(c2)/c1) * m / (sqrt(v) + eps sqrt(c2))
+        # with c1 = 1 - b1^t, c2 = 1 - b2^t: the bias corrections become two
+        # scalars, one pass over the parameter fewer than dividing v by c2.
+        root_c2 = math.sqrt(1.0 - b2 ** t)
+        xp.sqrt(v, out=tmp)
+        tmp += self.eps * root_c2
+        xp.divide(m, tmp, out=tmp)
+        tmp *= self.lr * root_c2 / (1.0 - b1 ** t)
         param -= tmp
 
 

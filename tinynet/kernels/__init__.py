@@ -1,8 +1,11 @@
-"""Pure array kernels shared by layers: im2col/col2im and pooling windows.
+"""Pure array kernels shared by layers: im2col/col2im, pooling windows, CPU threads.
 
-Kernels take and return arrays, get ``xp`` from their inputs and keep no state.
+Kernels take and return arrays, get ``xp`` from their inputs and keep no state
+(``threads`` keeps only the thread count for splitting big element-wise work).
 """
-from .im2col import conv_output_size, im2col, col2im
+from .im2col import conv_output_size, im2col, col2im, conv_input_grad_stride1
 from .pooling import max_pool_forward, max_pool_backward
+from .threads import num_threads, parallel_for, set_num_threads
 
-__all__ = ["conv_output_size", "im2col", "col2im", "max_pool_forward", "max_pool_backward"]
+__all__ = ["conv_output_size", "im2col", "col2im", "conv_input_grad_stride1", "max_pool_forward", "max_pool_backward",
+           "num_threads", "parallel_for", "set_num_threads"]

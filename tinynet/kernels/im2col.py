@@ -1,14 +1,24 @@
 """im2col / col2im: turn a convolution into one matrix product.
 
 For an input ``x: (N, C, H, W)``, a kernel (kh, kw), a stride s and zero
-padding p, every output pixel (oh, ow) sees the window
+padding p, every output pixel (n, oh, ow) sees the window
 
     xpad[n, c, oh*s + i, ow*s + j]     for i < kh, j < kw
 
-im2col lays these windows out as columns, ``cols: (N, C*kh*kw, OH*OW)``, so
-the convolution of every image is ``W.reshape(F, C*kh*kw) @ cols[n]``.  The
-windows are read through a *strided view* of the padded input (no Python loop
-over pixels) and copied once into a contiguous array.
+im2col lays these windows out as the columns of *one* matrix,
+
+    cols: (C*kh*kw, N*OH*OW),  row c*kh*kw + i*kw + j,  column n*OH*OW + oh*OW + ow
+
+so the whole batch's convolution is a single product ``Wm @ cols`` with
+``Wm = W.reshape(F, C*kh*kw)``, whose result ``(F, N*OH*OW)`` is the output
+with the channel axis first in memory.  Why this layout (measured, float32,
+MNIST-sized batches): one large product runs 2-3x faster than N small
+per-image ones, and the backward products ``dy @ cols.T`` (for dW) and
+``Wm.T @ dy`` (for dx) need no transposed copies of the big arrays.
+
+The windows are read through a *strided view* of the (padded) input, no
+Python loop over pixels, and copied once into the contiguous ``cols``.  The
+view works for any memory layout of ``x`` (it uses x's own strides).
 
 col2im is its adjoint: each column's gradient is added back onto the window it
 came from.  Windows overlap when s < k, so the additions must accumulate; we
@@ -17,6 +27,7 @@ is deterministic and never writes one element twice in one operation (unlike
 ``add.at`` or duplicate-index assignment, whose result CuPy leaves undefined).
 """
 from ..backend import array_module
+from .threads import parallel_for
 
 
 def conv_output_size(size, kernel, stride, padding):
@@ -25,20 +36,28 @@ def conv_output_size(size, kernel, stride, padding):
 
 
 def _pad(x, padding):
+    """Zero-padded copy of x: (N, C, H+2p, W+2p), channel-major in memory."""
     if padding == 0:
         return x
     xp = array_module(x)
     n, c, h, w = x.shape
-    out = xp.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=x.dtype)
-    out[:, :, padding:padding + h, padding:padding + w] = x
+    # Allocated (C, N, ...) and viewed as (N, C, ...): im2col then reads each
+    # channel's N images from one contiguous block.
+    out = xp.zeros((c, n, h + 2 * padding, w + 2 * padding), dtype=x.dtype).transpose(1, 0, 2, 3)
+
+    def body(sl):  # images sl (the threads split the batch)
+        out[sl, :, padding:padding + h, padding:padding + w] = x[sl]
+
+    parallel_for(body, n, x.size, x)
     return out
 
 
-def im2col(x, kh, kw, stride=1, padding=0):
-    """Windows of ``x`` as columns.
+def im2col(x, kh, kw, stride=1, padding=0, out=None):
+    """Windows of ``x`` as the columns of one matrix.
 
-    Shapes: x: (N, C, H, W) -> cols: (N, C*kh*kw, OH*OW), row index c*kh*kw + i*kw + j.
-    Returns ``(cols, (OH, OW))``.
+    Shapes: x: (N, C, H, W), any strides -> cols: (C*kh*kw, N*OH*OW).
+    ``out``: optional contiguous (C*kh*kw, N*OH*OW) array to fill (e.g. the
+    first rows of a larger buffer).  Returns ``(cols, (OH, OW))``.
     """
     xp = array_module(x)
     n, c, h, w = x.shape
@@ -46,30 +65,107 @@ def im2col(x, kh, kw, stride=1, padding=0):
     ow = conv_output_size(w, kw, stride, padding)
     xpad = _pad(x, padding)
     sn, sc, sh, sw = xpad.strides
-    # windows[n, c, i, j, oh, ow] = xpad[n, c, oh*s + i, ow*s + j]: a view, no copy
+    # windows[c, i, j, n, oh, ow] = xpad[n, c, oh*s + i, ow*s + j]: a view, no copy
     windows = xp.lib.stride_tricks.as_strided(
-        xpad, shape=(n, c, kh, kw, oh, ow),
-        strides=(sn, sc, sh, sw, sh * stride, sw * stride))
-    cols = xp.ascontiguousarray(windows).reshape(n, c * kh * kw, oh * ow)
-    return cols, (oh, ow)
+        xpad, shape=(c, kh, kw, n, oh, ow),
+        strides=(sc, sh, sw, sn, sh * stride, sw * stride))
+    if out is None:
+        out = xp.empty((c * kh * kw, n * oh * ow), dtype=x.dtype)
+    dst = out.reshape(c, kh, kw, n, oh, ow)
+
+    def body(sl):  # images sl
+        dst[:, :, :, sl] = windows[:, :, :, sl]  # the one copy
+
+    parallel_for(body, n, out.size, x)
+    return out, (oh, ow)
+
+
+def _clip(offset, size, out_size, stride, padding):
+    """Output positions whose tap at kernel ``offset`` lands inside [0, size), and where.
+
+    Tap of output o: o*s + offset - p.  Returns (first o, last o + 1, first tap).
+    """
+    lo = max(0, -(-(padding - offset) // stride))                  # ceil((p - offset) / s)
+    hi = min(out_size, (size - 1 + padding - offset) // stride + 1)
+    return lo, hi, lo * stride + offset - padding
 
 
 def col2im(dcols, x_shape, kh, kw, stride=1, padding=0):
     """Adjoint of im2col: sum each column's gradient back onto its window.
 
-    Shapes: dcols: (N, C*kh*kw, OH*OW) -> dx: (N, C, H, W) (x_shape).
+    Shapes: dcols: (C*kh*kw, N*OH*OW) -> dx: (N, C, H, W) (x_shape), channel-major
+    in memory like the columns.  Taps that fall into the zero padding are
+    dropped (their gradient belongs to no input element).
     """
     xp = array_module(dcols)
     n, c, h, w = x_shape
     oh = conv_output_size(h, kh, stride, padding)
     ow = conv_output_size(w, kw, stride, padding)
-    d = dcols.reshape(n, c, kh, kw, oh, ow)
-    dxpad = xp.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=dcols.dtype)
+    d = dcols.reshape(c, kh, kw, n, oh, ow)
+    taps = []
     for i in range(kh):
-        rows = slice(i, i + stride * (oh - 1) + 1, stride)
+        r0, r1, hr = _clip(i, h, oh, stride, padding)
         for j in range(kw):
-            cols = slice(j, j + stride * (ow - 1) + 1, stride)
-            dxpad[:, :, rows, cols] += d[:, :, i, j]  # one kernel offset at a time
-    if padding == 0:
-        return dxpad
-    return dxpad[:, :, padding:padding + h, padding:padding + w]
+            c0, c1, wc = _clip(j, w, ow, stride, padding)
+            if r1 > r0 and c1 > c0:
+                rows = slice(hr, hr + stride * (r1 - r0 - 1) + 1, stride)
+                cols = slice(wc, wc + stride * (c1 - c0 - 1) + 1, stride)
+                covers_all = (rows.stop - rows.start == h and cols.stop - cols.start == w
+                              and stride == 1)
+                taps.append((covers_all, (i, j, r0, r1, c0, c1), (rows, cols)))
+    # An offset whose taps cover every input element (stride 1 with 'same'
+    # padding has one) is written first by assignment: no zero-fill pass.
+    taps.sort(key=lambda t: not t[0])
+    if taps and taps[0][0]:
+        dx = xp.empty((c, n, h, w), dtype=dcols.dtype)
+    else:
+        dx = xp.zeros((c, n, h, w), dtype=dcols.dtype)
+
+    def body(sl):  # images sl
+        for k, (covers_all, (i, j, r0, r1, c0, c1), (rows, cols)) in enumerate(taps):
+            src = d[:, i, j, sl, r0:r1, c0:c1]
+            if k == 0 and covers_all:
+                dx[:, sl] = src
+            else:
+                dx[:, sl, rows, cols] += src  # one kernel offset at a time
+
+    parallel_for(body, n, dcols.size, dcols)
+    return dx.transpose(1, 0, 2, 3)
+
+
+def conv_input_grad_stride1(Wm, dy, x_shape, kh, kw, padding=0):
+    """dx of a stride-1 convolution, ``col2im(Wm^T @ dy)``, with whole-row adds.
+
+    Shapes: Wm: (F, C*kh*kw), dy: (F, N*OH*OW) -> dx: (N, C, H, W) (x_shape),
+    channel-major in memory like col2im's result.
+
+    Why: col2im adds kh*kw shifted (OH, OW) blocks, and NumPy runs such an add
+    as one short loop per output row (OW elements), mostly loop overhead
+    (measured: ~4 ms of a 23 ms CNN step).  Here dy is first widened to rows
+    of Wp = W + 2p with zeros in the extra columns, so Wm^T @ dy yields every
+    tap's block with the padded row length, and in the flattened padded image
+    tap (i, j) is ONE contiguous add of OH*Wp elements per image, shifted by
+    i*Wp + j.  What runs past the end of a row lands in the next row's first
+    columns, but it comes from the zero columns: it adds nothing.
+    """
+    xp = array_module(dy)
+    n, c, h, w = x_shape
+    f = dy.shape[0]
+    hp, wp = h + 2 * padding, w + 2 * padding
+    oh, ow = hp - kh + 1, wp - kw + 1
+    rows = oh * wp
+    dy_wide = xp.zeros((f, n, oh, wp), dtype=dy.dtype)
+    dy_wide[..., :ow] = dy.reshape(f, n, oh, ow)
+    dcols = (Wm.T @ dy_wide.reshape(f, -1)).reshape(c, kh, kw, n, rows)
+    # each padded image flattened, with kw - 1 elements of slack for the last tap
+    dxp = xp.zeros((c, n, hp * wp + kw - 1), dtype=dy.dtype)
+
+    def body(sl):  # images sl
+        for i in range(kh):
+            for j in range(kw):
+                start = i * wp + j
+                dxp[:, sl, start:start + rows] += dcols[:, i, j, sl]
+
+    parallel_for(body, n, dcols.size, dy)
+    dx = dxp[:, :, :hp * wp].reshape(c, n, hp, wp)[:, :, padding:padding + h, padding:padding + w]
+    return dx.transpose(1, 0, 2, 3)

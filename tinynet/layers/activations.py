@@ -35,7 +35,9 @@ class ReLU(Activation):
 
     def backward(self, grad_out, need_input_grad=True):
         y = self._require_cache()
-        return backend.array_module(y).where(y > 0, grad_out, 0)
+        # A multiply by the 0/1 mask: one pass, several times faster than
+        # where(mask, g, 0) with its scalar 0 (measured on NumPy).
+        return grad_out * (y > 0)
 
 
 class LeakyReLU(Activation):
@@ -106,7 +108,10 @@ class Sigmoid(Activation):
 
     def backward(self, grad_out, need_input_grad=True):
         y = self._require_cache()
-        return grad_out * y * (1 - y)
+        d = 1 - y          # y (1 - y) g, computed in one scratch array
+        d *= y
+        d *= grad_out
+        return d
 
 
 class Tanh(Activation):
@@ -121,7 +126,10 @@ class Tanh(Activation):
 
     def backward(self, grad_out, need_input_grad=True):
         y = self._require_cache()
-        return grad_out * (1 - y * y)
+        d = y * y          # (1 - y^2) g, computed in one scratch array
+        backend.array_module(y).subtract(1, d, out=d)
+        d *= grad_out
+        return d
 
 
 class Softmax(Activation):

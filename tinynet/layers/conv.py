@@ -2,7 +2,7 @@
 from .base import Layer
 from .. import backend
 from .. import regularizers as _regularizers
-from ..kernels import col2im, conv_output_size, im2col
+from ..kernels import col2im, conv_input_grad_stride1, conv_output_size, im2col
 
 
 def _pair(value, name):
@@ -19,12 +19,22 @@ class Conv2D(Layer):
         x: (N, C, H, W) -> y: (N, F, OH, OW),  OH = (H + 2p - kh) // s + 1
         W: (F, C, kh, kw)  (PyTorch's layout),  b: (F,)
 
-    Forward, with cols = im2col(x): (N, C*kh*kw, OH*OW) and Wm = W.reshape(F, C*kh*kw):
-        y[n] = Wm @ cols[n] + b           (one batched matrix product)
-    Backward, with dy[n]: (F, OH*OW):
-        dW = sum_n dy[n] @ cols[n]^T      reshaped to (F, C, kh, kw)
+    Forward, with cols = im2col(x): (C*kh*kw, N*OH*OW) and Wm = W.reshape(F, C*kh*kw):
+        y = Wm @ cols + b                 (one matrix product for the whole batch)
+    Backward, with dy: (F, N*OH*OW):
+        dW = dy @ cols^T                  reshaped to (F, C, kh, kw) (computed as (cols @ dy^T)^T)
         db = sum over n and pixels of dy
-        dx = col2im(Wm^T @ dy[n])         adds each column back onto its window
+        dx = col2im(Wm^T @ dy)            adds each column back onto its window
+
+    Memory layout: y comes out of the product as (F, N, OH, OW) and is
+    returned as a transposed *view* with shape (N, F, OH, OW) (channel-major
+    in memory).  Values and shape are the NCHW ones; only the strides differ.
+    Why: transposing to NCHW would copy the largest activation of a CNN on
+    every step, and the backward products want exactly this layout back.
+
+    The bias rides inside the product: cols gets one extra row of ones and
+    Wm one extra column b, so y = [Wm | b] @ [cols; 1] adds the bias for free,
+    and the same trick in backward, [cols; 1] @ dy^T, yields [dW | db]^T.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *,
@@ -40,6 +50,7 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D: need kernel_size >= 1, stride >= 1, padding >= 0; got "
                              f"{self.kernel_size}, {stride}, {padding}")
         self.init, self.regularizer = init, regularizer
+        self._cols = None  # the im2col buffer, reused from step to step (see _columns)
         self.reset_parameters(backend.host_generator(seed))
 
     def reset_parameters(self, rng, activation=None):
@@ -55,29 +66,52 @@ class Conv2D(Layer):
         if x.shape[2] + 2 * self.padding < kh or x.shape[3] + 2 * self.padding < kw:
             raise ValueError(f"{self!r}: input {tuple(x.shape)} is smaller than the kernel "
                              f"{self.kernel_size} (with padding {self.padding})")
-        cols, (oh, ow) = im2col(x, kh, kw, self.stride, self.padding)
-        Wm = self.params["W"].reshape(self.out_channels, -1)      # (F, C*kh*kw)
-        y = Wm @ cols                                             # (N, F, OH*OW)
-        y += self.params["b"][:, None]
+        n, f = x.shape[0], self.out_channels
+        k = self.in_channels * kh * kw
+        oh = conv_output_size(x.shape[2], kh, self.stride, self.padding)
+        ow = conv_output_size(x.shape[3], kw, self.stride, self.padding)
+        cols = self._columns(k + 1, n * oh * ow, x)               # (C*kh*kw + 1, N*OH*OW)
+        im2col(x, kh, kw, self.stride, self.padding, out=cols[:k])
+        xp = backend.array_module(x)
+        Wb = xp.concatenate([self.params["W"].reshape(f, k), self.params["b"][:, None]], axis=1)
+        y = Wb @ cols                                             # (F, N*OH*OW), bias included
         self._cache = (x.shape, cols)
-        return y.reshape(x.shape[0], self.out_channels, oh, ow)
+        return y.reshape(f, n, oh, ow).transpose(1, 0, 2, 3)     # (N, F, OH, OW) view
+
+    def _columns(self, rows, m, x):
+        """The im2col buffer, reused while the shape stays the same; last row = 1."""
+        xp = backend.array_module(x)
+        buf = self._cols
+        if (buf is None or buf.shape != (rows, m) or buf.dtype != x.dtype
+                or backend.array_module(buf) is not xp):
+            buf = xp.empty((rows, m), dtype=x.dtype)
+            buf[-1] = 1   # the bias row; im2col only ever writes the rows above it
+            self._cols = buf
+        return buf
 
     def backward(self, grad_out, need_input_grad=True):
         x_shape, cols = self._require_cache()
         n, f = grad_out.shape[:2]
-        dy = grad_out.reshape(n, f, -1)                           # (N, F, OH*OW)
+        # (F, N*OH*OW): a free reshape of the channel-major gradient that the
+        # layers above return; a copy only for other layouts.
+        dy = grad_out.transpose(1, 0, 2, 3).reshape(f, -1)
         W = self.params["W"]
+        k = W.size // f
         if self.trainable:
-            # sum_n dy[n] @ cols[n]^T as one contraction over (n, pixel)
-            dW = backend.array_module(dy).tensordot(dy, cols, axes=([0, 2], [0, 2]))
-            self.grads["W"] = dW.reshape(W.shape)
+            # [dW | db]^T = [cols; 1] @ dy^T: (C*kh*kw + 1, F).  This orientation
+            # (the long axis N*OH*OW shared, the small F last) ran 0-25% faster
+            # in OpenBLAS than dy @ cols^T on the benchmark shapes.
+            dWb_t = cols @ dy.T
+            self.grads["W"][...] = dWb_t[:k].T.reshape(W.shape)
             if self.regularizer is not None:
                 self.regularizer.add_grad(W, self.grads["W"])
-            self.grads["b"] = dy.sum(axis=(0, 2))
+            self.grads["b"][...] = dWb_t[k]
         if not need_input_grad:
             return None
-        dcols = W.reshape(f, -1).T @ dy                           # (N, C*kh*kw, OH*OW)
         kh, kw = self.kernel_size
+        if self.stride == 1:   # the same sum, with whole-row adds (see the kernel)
+            return conv_input_grad_stride1(W.reshape(f, k), dy, x_shape, kh, kw, self.padding)
+        dcols = W.reshape(f, k).T @ dy                            # (C*kh*kw, N*OH*OW)
         return col2im(dcols, x_shape, kh, kw, self.stride, self.padding)
 
     def output_shape(self, input_shape):

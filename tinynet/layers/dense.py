@@ -59,12 +59,14 @@ class Dense(Layer):
     def backward(self, grad_out, need_input_grad=True):
         x = self._require_cache()
         W = self.params["W"]
+        xp = backend.array_module(grad_out)
         if self.trainable:
-            self.grads["W"] = x.T @ grad_out                 # dW = x^T dy
+            # written into the existing grad arrays: no new (in, out) array per step
+            xp.matmul(x.T, grad_out, out=self.grads["W"])    # dW = x^T dy
             if self.regularizer is not None:
                 self.regularizer.add_grad(W, self.grads["W"])
             if self.use_bias:
-                self.grads["b"] = grad_out.sum(axis=0)       # db = sum over the batch
+                xp.sum(grad_out, axis=0, out=self.grads["b"])  # db = sum over the batch
         return grad_out @ W.T if need_input_grad else None   # dx = dy W^T
 
     def output_shape(self, input_shape):

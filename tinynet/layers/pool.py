@@ -36,14 +36,12 @@ class MaxPool2D(Layer):
         kh, kw = self.kernel_size
         if x.shape[2] < kh or x.shape[3] < kw:
             raise ValueError(f"{self!r}: input {tuple(x.shape)} is smaller than the window {self.kernel_size}")
-        out, argmax = max_pool_forward(x, kh, kw, self._stride)
-        self._cache = (x.shape, argmax)
+        out, state = max_pool_forward(x, kh, kw, self._stride)
+        self._cache = state  # the shape and the first-max positions, for backward
         return out
 
     def backward(self, grad_out, need_input_grad=True):
-        x_shape, argmax = self._require_cache()
-        kh, kw = self.kernel_size
-        return max_pool_backward(grad_out, argmax, x_shape, kh, kw, self._stride)
+        return max_pool_backward(grad_out, self._require_cache())
 
     def output_shape(self, input_shape):
         c, h, w = input_shape
