@@ -58,17 +58,6 @@ def apply_thread_limits(threads, torch=None):
     return ", ".join(notes)
 
 
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _blas_info(np):
     try:
         from threadpoolctl import threadpool_info
@@ -88,9 +77,10 @@ def _blas_info(np):
 
 def describe(np, threads, torch=None, backend="numpy", thread_note=""):
     """A dict describing the machine and the software, for the table header and the JSON."""
+    from experiments.core.machine import cpu_model  # imported late: numpy is loaded by now
     info = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "threads": threads,
         "thread_control": thread_note,

@@ -24,11 +24,11 @@ Windows), so a crash leaves either the old file or the new one, never half.
 """
 import json
 import os
-import tempfile
 import zipfile
 
 from . import __version__, backend
 from .backend import np
+from .data.fsutil import atomic_file
 from .layers import REGISTRY
 
 FORMAT_VERSION = 1
@@ -64,18 +64,8 @@ def save(model, path):
         for kind, store in (("params", layer.params), ("buffers", layer.buffers)):
             for name, value in store.items():
                 arrays[f"layers.{i}.{kind}.{name}"] = backend.to_host(value)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)  # a file object: savez must not append ".npz"
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path) as f:
+        np.savez(f, **arrays)  # a file object: savez must not append ".npz"
 
 
 def load(path):

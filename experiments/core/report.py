@@ -6,8 +6,9 @@ runtimes) and the table of contents, and writes the file atomically.
 """
 import json
 import os
-import tempfile
 import time
+
+from tinynet.data.fsutil import atomic_file
 
 import experiments
 from .context import _duration
@@ -83,11 +84,8 @@ def build_report(out):
 def write_report(out):
     text = build_report(out)
     path = os.path.join(out, "REPORT.md")
-    os.makedirs(out, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".md", dir=out)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    with atomic_file(path) as f:
+        f.write(text.encode())
     return path
 
 

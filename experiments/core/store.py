@@ -11,7 +11,8 @@ import hashlib
 import json
 import math
 import os
-import tempfile
+
+from tinynet.data.fsutil import atomic_file
 
 
 def config_hash(config):
@@ -35,21 +36,10 @@ def _clean(value):
 
 def write_json(path, data, compact=True):
     """Write ``data`` as JSON atomically (temp file in the same folder, then rename)."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "w") as f:
-            if compact:
-                json.dump(_clean(data), f, separators=(",", ":"), allow_nan=False)
-            else:
-                json.dump(_clean(data), f, indent=1, allow_nan=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    options = {"separators": (",", ":")} if compact else {"indent": 1}
+    text = json.dumps(_clean(data), allow_nan=False, **options)
+    with atomic_file(path) as f:
+        f.write(text.encode())
 
 
 def read_json(path):
