@@ -134,6 +134,16 @@ def _backend_name(record):
     return record.get("meta", {}).get("backend") or record["config"]["backend"]
 
 
+def _select(records, opt, act):
+    """The stored points of one optimizer and activation (one per seed)."""
+    return [r for r in records if r["config"]["optimizer"] == opt and r["config"]["activation"] == act]
+
+
+def _optimizers_in(records):
+    """The optimizers that have stored points, in OPTIMIZERS order."""
+    return [o for o in OPTIMIZERS if any(r["config"]["optimizer"] == o for r in records)]
+
+
 def run(ctx):
     epochs = ctx.pick(smoke=1, quick=5, full=10)
     n_train = ctx.pick(smoke=600, quick=12000, full=60000)
@@ -150,7 +160,7 @@ def run(ctx):
     rows = []
     for opt in OPTIMIZERS:
         for act in activations:
-            recs = [r for r in records if r["config"]["optimizer"] == opt and r["config"]["activation"] == act]
+            recs = _select(records, opt, act)
             if not recs:
                 continue
             res = [r["result"] for r in recs]
@@ -181,11 +191,13 @@ def run(ctx):
         per_act = {}
         for opt in OPTIMIZERS:
             for act in activations:
-                recs = [r for r in found if r["config"]["optimizer"] == opt and r["config"]["activation"] == act]
+                recs = _select(found, opt, act)
                 if recs:
                     per_act[f"{opt}/{act}"] = _epoch_time(recs)
         timing[backend] = {"device": _backend_name(found[0]), "points": len(found), "epoch_time": per_act,
-                           "cpu": found[0].get("meta", {}).get("cpu")}
+                           "cpu": found[0].get("meta", {}).get("cpu"),
+                           "commits": sorted({str(r.get("meta", {}).get("commit")) for r in found}),
+                           "configs": len(configs)}
 
     figures = [_plot_curves(ctx, records, activations), _plot_grad_norms(ctx, records, activations),
                _plot_grad_profile(ctx, records, activations), _plot_times(ctx, timing, activations)]
@@ -197,13 +209,12 @@ def run(ctx):
 
 # ----------------------------------------------------------------- figures
 def _plot_curves(ctx, records, activations):
-    opts = [o for o in OPTIMIZERS if any(r["config"]["optimizer"] == o for r in records)]
+    opts = _optimizers_in(records)
     fig, axes = plots.figure(ncols=len(opts), width=5.2, height=3.8)
     axes = axes if len(opts) > 1 else [axes]
     for ax, opt in zip(axes, opts):
         for act in activations:
-            recs = [r["result"] for r in records
-                    if r["config"]["optimizer"] == opt and r["config"]["activation"] == act]
+            recs = [r["result"] for r in _select(records, opt, act)]
             if not recs:
                 continue
             hist = [x["history"] for x in recs]
@@ -224,14 +235,13 @@ def _plot_curves(ctx, records, activations):
 
 
 def _plot_grad_norms(ctx, records, activations):
-    opts = [o for o in OPTIMIZERS if any(r["config"]["optimizer"] == o for r in records)]
+    opts = _optimizers_in(records)
     fig, axes = plots.figure(ncols=len(activations), nrows=len(opts), width=2.2, height=1.9, sharey=True)
     axes = list(np.atleast_1d(axes))
     for row, opt in enumerate(opts):
         for col, act in enumerate(activations):
             ax = axes[row * len(activations) + col]
-            recs = [r["result"] for r in records
-                    if r["config"]["optimizer"] == opt and r["config"]["activation"] == act]
+            recs = [r["result"] for r in _select(records, opt, act)]
             if not recs:
                 continue
             steps = recs[0]["grad_steps"]
@@ -257,13 +267,12 @@ def _plot_grad_norms(ctx, records, activations):
 
 
 def _plot_grad_profile(ctx, records, activations):
-    opts = [o for o in OPTIMIZERS if any(r["config"]["optimizer"] == o for r in records)]
+    opts = _optimizers_in(records)
     fig, axes = plots.figure(ncols=len(opts), width=5.0, height=3.6)
     axes = axes if len(opts) > 1 else [axes]
     for ax, opt in zip(axes, opts):
         for act in activations:
-            recs = [r["result"] for r in records
-                    if r["config"]["optimizer"] == opt and r["config"]["activation"] == act]
+            recs = [r["result"] for r in _select(records, opt, act)]
             if not recs:
                 continue
             n_layers = len(recs[0]["grad_norms"])
@@ -413,6 +422,18 @@ def report(summary):
                  f"{' (below 1 = the GPU is slower)' if min(ratios) < 1 else ''}. "
                  f"Report A expected 'significant improvements' on a GPU: "
                  f"{'confirmed' if float(np.median(ratios)) > 2 else 'NOT confirmed at this model size'}."]
+        for backend, name in (("numpy", "CPU"), ("cupy", "GPU")):
+            t = timing[backend]
+            if t.get("configs") and t["points"] < t["configs"]:
+                body.append(f"The {name} column covers {t['points']} of the {t['configs']} points "
+                            f"(the others were not run on that backend); only configs measured on both "
+                            f"are compared.")
+        if timing["numpy"].get("commits") != timing["cupy"].get("commits"):
+            body.append(f"The two backends' points come from different code versions (git commit "
+                        f"{', '.join(timing['numpy'].get('commits', []))} on the CPU, "
+                        f"{', '.join(timing['cupy'].get('commits', []))} on the GPU, where 'None' "
+                        f"means the run had no git checkout), so timings compare versions as well "
+                        f"as devices.")
     else:
         have = ", ".join(timing) or "none"
         body += ["", f"CPU vs GPU: stored points for backend(s) {have} only; run "
