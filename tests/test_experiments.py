@@ -156,3 +156,16 @@ def test_diverged_point_is_recorded_and_sweep_goes_on(tmp_path):
     assert bad["diverged"] is True and "diverged_at" in bad
     assert good["diverged"] is False and "final" in good
     assert len(list((tmp_path / "t-diverge" / "points").glob("*.json"))) == 2
+
+
+def test_report_compute_time_sums_stored_points_per_backend(tmp_path):
+    from experiments.core.report import stored_seconds
+    from experiments.core.store import write_json
+    points = tmp_path / "p05-batch-size" / "points"
+    points.mkdir(parents=True)
+    for name, backend, mode, seconds in (("a", "numpy", "full", 10.0), ("b", "numpy", "full", 2.5),
+                                         ("c", "cupy", "full", 4.0), ("d", "numpy", "quick", 99.0)):
+        write_json(str(points / f"{name}.json"),
+                   {"config": {"backend": backend, "mode": mode}, "meta": {"seconds": seconds}})
+    assert stored_seconds(str(tmp_path), "p05-batch-size", "full") == {"numpy": 12.5, "cupy": 4.0}
+    assert stored_seconds(str(tmp_path), "p09-stacked-cnn", "full") == {}
