@@ -167,5 +167,8 @@ def test_report_compute_time_sums_stored_points_per_backend(tmp_path):
                                          ("c", "cupy", "full", 4.0), ("d", "numpy", "quick", 99.0)):
         write_json(str(points / f"{name}.json"),
                    {"config": {"backend": backend, "mode": mode}, "meta": {"seconds": seconds}})
+    # what a crash mid-write can leave: a hidden temp file; and a damaged point
+    (points / ".e.json.x1y2.part").write_text('{"config": {"backend": "numpy", "mode": "fu')
+    (points / "f.json").write_text('{"config": {"backend": "numpy", "mode": "full"}, "meta": {"sec')
     assert stored_seconds(str(tmp_path), "p05-batch-size", "full") == {"numpy": 12.5, "cupy": 4.0}
     assert stored_seconds(str(tmp_path), "p09-stacked-cnn", "full") == {}

@@ -42,7 +42,7 @@ class Context:
         self.seeds = list(range(n_seeds))
         self.out = out
         self.folder = os.path.join(out, exp_id)
-        self.store = PointStore(os.path.join(self.folder, "points"))
+        self.store = PointStore.of_experiment(self.folder)
         self.stream = stream or sys.stdout
         self.points_run = self.points_cached = 0
         self.train_seconds = 0.0

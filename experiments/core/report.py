@@ -12,6 +12,7 @@ from tinynet.data.fsutil import atomic_file
 
 import experiments
 from .context import _duration
+from .store import PointStore
 
 ANCHORS = """MNIST test error from the literature (PROBLEMS.md): linear softmax ≈ 7.5%; one hidden
 layer of a few hundred units ≈ 2–4.7%; MLPs of 2–3 layers trained well ≈ 1.5–2%; small CNNs
@@ -36,11 +37,8 @@ def stored_seconds(out, exp_id, mode):
     runner's wall time counts only its last invocation, where cached points
     cost nothing).
     """
-    folder = os.path.join(out, exp_id, "points")
     per_backend = {}
-    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-        with open(os.path.join(folder, name)) as f:
-            record = json.load(f)
+    for record in PointStore.of_experiment(os.path.join(out, exp_id)).records():
         config = record.get("config", {})
         if config.get("mode", mode) != mode:
             continue

@@ -53,6 +53,27 @@ class PointStore:
     def __init__(self, folder):
         self.folder = folder
 
+    @classmethod
+    def of_experiment(cls, experiment_folder):
+        """The store of ``<out>/<id>``: its ``points`` sub-folder."""
+        return cls(os.path.join(experiment_folder, "points"))
+
+    def records(self):
+        """Every readable stored point, in file-name order.
+
+        Only ``<hash>.json`` files count: a crash mid-write leaves a hidden
+        ``.part`` temp file, which is not a point.  Unreadable files are
+        skipped, as ``get`` treats them as missing.
+        """
+        names = sorted(os.listdir(self.folder)) if os.path.isdir(self.folder) else []
+        for name in names:
+            if name.startswith(".") or not name.endswith(".json"):
+                continue
+            try:
+                yield read_json(os.path.join(self.folder, name))
+            except (OSError, ValueError):
+                continue
+
     def path(self, config):
         return os.path.join(self.folder, config_hash(config) + ".json")
 
