@@ -103,6 +103,14 @@ def gpu_available():
         return False
 
 
+def gpu_count():
+    """How many CUDA GPUs CuPy sees (0 without CuPy or a GPU; never raises)."""
+    try:
+        return int(_load_cupy().cuda.runtime.getDeviceCount())
+    except BackendError:
+        return 0
+
+
 def _is_cupy_array(a):
     # Checked by module name, so this works without importing CuPy.
     return type(a).__module__.startswith("cupy")

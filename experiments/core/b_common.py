@@ -101,7 +101,9 @@ def save_small(fig, path):
         from PIL import Image
     except ImportError:  # Pillow comes with matplotlib; without it keep the plain PNG
         return path
+    from tinynet.data.fsutil import atomic_file
     with Image.open(path) as img:
         small = img.convert("RGB").quantize(colors=256)
-    small.save(path, optimize=True)
+    with atomic_file(path) as f:  # atomic, like plots.save
+        small.save(f, format="PNG", optimize=True)
     return path

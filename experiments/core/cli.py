@@ -7,39 +7,55 @@ import time
 import tinynet as tn
 
 import experiments
-from .context import Context, _duration
+from .context import Context
+from .progress import duration as _duration
 from . import report as report_mod
+from .sweep import make_executor
 
 
 def _add_run_options(p):
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="reduced version: data subset, fewer epochs/points")
     mode.add_argument("--smoke", action="store_true", help="tiny slice in seconds (used by the test suite)")
-    p.add_argument("--seeds", type=int, default=None, help="repeats per setting (default 1 quick, 3 full)")
+    p.add_argument("--seeds", type=int, default=None,
+                   help="seeds per compared setting (default: 1 smoke, 2 quick, 5 full)")
     p.add_argument("--backend", choices=tn.backend.BACKENDS, default="numpy")
     p.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist")
-    p.add_argument("--out", default=None, help="results folder (default results/, or results/quick/ with --quick)")
+    p.add_argument("--out", default=None,
+                   help="results folder (default results/ for MNIST, results/fashion-mnist/ for "
+                        "Fashion-MNIST; a quick/ sub-folder with --quick)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="run the points on a local Dask cluster of N worker processes "
+                            "(with --backend cupy: default one per visible GPU)")
+    where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="run the points on an existing Dask cluster")
+    p.add_argument("--threads", type=int, default=None,
+                   help="BLAS / element-wise threads per worker (default: cores / workers)")
     p.add_argument("--force", action="store_true", help="recompute points already stored")
     p.add_argument("-v", "--verbose", action="store_true", help="show fit's per-epoch progress")
 
 
-def default_out(mode):
-    return {"full": "results", "quick": os.path.join("results", "quick"),
-            "smoke": os.path.join("results", "smoke")}[mode]
+def default_out(mode, dataset="mnist"):
+    base = "results" if dataset == "mnist" else os.path.join("results", dataset)
+    return base if mode == "full" else os.path.join(base, mode)
 
 
-def run_one(exp_id, mode, args):
+def run_one(exp_id, mode, args, executor=None):
     module = experiments.load(exp_id)
     tn.use_backend(args.backend)
-    out = args.out or default_out(mode)
+    out = args.out or default_out(mode, args.dataset)
     ctx = Context(exp_id, mode=mode, seeds=args.seeds, backend=args.backend, dataset=args.dataset,
-                  out=out, force=args.force, verbose=args.verbose)
-    print(f"== {exp_id}: {module.QUESTION}  [{mode}, {len(ctx.seeds)} seed(s), {args.backend}]", flush=True)
+                  out=out, force=args.force, verbose=args.verbose, executor=executor)
+    print(f"== {exp_id}: {module.QUESTION}  [{mode}, {len(ctx.seeds)} seed(s), {args.backend}, "
+          f"{args.dataset}; points run {ctx.executor.describe()}]", flush=True)
     started = time.perf_counter()
     summary = module.run(ctx)
     summary = ctx.save_summary(summary, started)
     print(f"== {exp_id} done in {_duration(summary['wall_seconds'])} "
-          f"({ctx.points_run} points run, {ctx.points_cached} cached) -> {ctx.folder}", flush=True)
+          f"({ctx.points_run} points run, {ctx.points_cached} cached"
+          + (f", {ctx.points_failed} FAILED: see {ctx.failures.folder}" if ctx.points_failed else "")
+          + f") -> {ctx.folder}", flush=True)
     return summary
 
 
@@ -56,7 +72,8 @@ def main(argv=None):
     _add_run_options(run)
     rep = sub.add_parser("report", help="write <out>/REPORT.md from the stored results")
     rep.add_argument("--out", default=None)
-    rep.add_argument("--quick", action="store_true", help="report on results/quick/")
+    rep.add_argument("--quick", action="store_true", help="report on the quick run's folder")
+    rep.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist")
     args = parser.parse_args(argv)
 
     if args.command == "list":
@@ -67,7 +84,7 @@ def main(argv=None):
                   f"{m.QUESTION}")
         return 0
     if args.command == "report":
-        out = args.out or default_out("quick" if args.quick else "full")
+        out = args.out or default_out("quick" if args.quick else "full", args.dataset)
         path = report_mod.write_report(out)
         print(f"wrote {path}")
         return 0
@@ -76,22 +93,28 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown experiment(s) {unknown}; see `python -m experiments list`")
     mode, started, failed = _mode(args), time.perf_counter(), []
-    for exp_id in ids:
-        try:
-            run_one(exp_id, mode, args)
-        except KeyboardInterrupt:
-            print("interrupted: finished points are kept; run the same command again to resume",
-                  file=sys.stderr)
-            return 130
-        except Exception as exc:  # one broken experiment must not lose the others
-            failed.append(exp_id)
-            print(f"!! {exp_id} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-            if len(ids) == 1:
-                raise
+    executor = make_executor(workers=args.workers, scheduler=args.scheduler, backend=args.backend,
+                             threads=args.threads)
+    try:
+        for exp_id in ids:
+            try:
+                run_one(exp_id, mode, args, executor)
+            except KeyboardInterrupt:
+                print("interrupted: finished points are kept; run the same command again to resume",
+                      file=sys.stderr)
+                return 130
+            except Exception as exc:  # one broken experiment must not lose the others
+                failed.append(exp_id)
+                print(f"!! {exp_id} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+                if len(ids) == 1:
+                    raise
+    finally:
+        executor.close()
     print(f"all done in {_duration(time.perf_counter() - started)}"
           + (f"; FAILED: {', '.join(failed)}" if failed else "")
           + f". Write the report with: python -m experiments report"
-          + (" --quick" if mode == "quick" else ""), flush=True)
+          + (" --quick" if mode == "quick" else "")
+          + (f" --dataset {args.dataset}" if args.dataset != "mnist" else ""), flush=True)
     return 1 if failed else 0
 
 
@@ -100,4 +123,9 @@ def main_single(exp_id, argv=None):
     parser = argparse.ArgumentParser(prog=f"python -m experiments.{experiments.EXPERIMENTS[exp_id]}")
     _add_run_options(parser)
     args = parser.parse_args(argv)
-    run_one(exp_id, _mode(args), args)
+    executor = make_executor(workers=args.workers, scheduler=args.scheduler, backend=args.backend,
+                             threads=args.threads)
+    try:
+        run_one(exp_id, _mode(args), args, executor)
+    finally:
+        executor.close()

@@ -16,10 +16,40 @@ def figure(ncols=1, nrows=1, width=6.0, height=4.0, **kw):
 
 
 def save(fig, path):
+    """Write the figure as a PNG atomically (temp file + rename) and close it.
+
+    Several runners may share one results folder: a reader never sees a
+    half-written PNG, and a crash leaves the previous figure in place.
+    """
+    from tinynet.data.fsutil import atomic_file
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
+    with atomic_file(path) as f:
+        fig.savefig(f, dpi=DPI, format="png")
     plt.close(fig)
     return path
+
+
+def decorate(ax, title=None, xlabel=None, ylabel=None, logx=False, logy=False, legend=True, grid=True,
+             legend_size=7):
+    """The finishing touches every experiment's axes get: labels, log scales, legend, light grid."""
+    from .axes import readable_log
+    if title:
+        ax.set_title(title)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if logx:
+        ax.set_xscale("log")
+        readable_log(ax.xaxis)
+    if logy:
+        ax.set_yscale("log")
+        readable_log(ax.yaxis)
+    if grid:
+        ax.grid(True, alpha=0.3, lw=0.5)
+    if legend and ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=legend_size)
+    return ax
 
 
 def mean_spread(series):

@@ -11,7 +11,8 @@ import time
 from tinynet.data.fsutil import atomic_file
 
 import experiments
-from .context import _duration
+from .progress import duration as _duration
+from .markdown import figure, table  # noqa: F401  (re-exported for the experiments)
 from .store import PointStore
 
 ANCHORS = """MNIST test error from the literature (PROBLEMS.md): linear softmax ≈ 7.5%; one hidden
@@ -113,15 +114,3 @@ def write_report(out):
     with atomic_file(path) as f:
         f.write(text.encode())
     return path
-
-
-def figure(summary, name, caption=""):
-    """Markdown for a figure of this experiment (paths relative to REPORT.md)."""
-    return f"![{caption or name}]({summary['id']}/{name})"
-
-
-def table(header, rows):
-    """A Markdown table from a header list and row lists (values already formatted)."""
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-    return "\n".join(out)

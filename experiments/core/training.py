@@ -12,7 +12,10 @@ returns a JSON-able result::
 
 A run whose loss turns NaN/inf is recorded (``diverged: True`` with the epoch,
 step and learning rate, and the history of the finished epochs), not raised:
-the sweep goes on and the plots mark it.
+the sweep goes on and the plots mark it.  A run that stays finite but blows
+up — a loss that rises to at least 1.5× its minimum and is still there at
+the last epoch — is recorded as ``unstable`` (which loss, its minimum, its
+final value, the epoch it last crossed the bar), beside ``diverged``.
 """
 import tinynet as tn
 
@@ -29,6 +32,31 @@ class EvalEachEpoch(tn.callbacks.Callback):
             for key, value in self.model.evaluate(X, y, loss=self.loss).items():
                 logs[f"{name}_{key}"] = value
                 self.records.setdefault(f"{name}_{key}", []).append(value)
+
+
+UNSTABLE_FACTOR = 1.5
+
+
+def instability(history, keys=None):
+    """The first loss series of ``history`` that ended unstable, or None.
+
+    Unstable = the last epoch's value is ≥ ``UNSTABLE_FACTOR`` × the series'
+    minimum (it rose far above its best and stayed there); ``since`` is the
+    first epoch of the final run of epochs above that bar.
+    """
+    keys = keys or [k for k in history if k == "loss" or k.endswith("_loss")]
+    for key in keys:
+        values = [v for v in history.get(key, []) if v is not None]
+        if len(values) < 2:
+            continue
+        low = min(values)
+        bar = UNSTABLE_FACTOR * low
+        if low > 0 and values[-1] >= bar:
+            since = len(values) - 1
+            while since > 0 and values[since - 1] >= bar:
+                since -= 1
+            return {"loss": key, "min": low, "final": values[-1], "since_epoch": since + 1}
+    return None
 
 
 def fit_point(model, data, loss, optimizer, epochs, batch_size, eval_sets=("test",),
@@ -55,6 +83,7 @@ def fit_point(model, data, loss, optimizer, epochs, batch_size, eval_sets=("test
         elapsed.append(total)
     hist["elapsed"] = elapsed
     result["history"] = hist
+    result["unstable"] = None if result["diverged"] else instability(hist)
     result["train_time"] = total
     result["epochs_done"] = len(elapsed)
     if not result["diverged"]:

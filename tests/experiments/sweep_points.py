@@ -1,0 +1,41 @@
+"""Point functions for the sweep tests: module-level, so Dask workers import them by name.
+
+Each trains a tiny tinynet model on synthetic data (deterministic by seed);
+``sleep`` keeps a point busy long enough to kill its worker, ``fail`` makes
+it raise.
+"""
+import time
+
+import tinynet as tn
+
+np = tn.backend.np
+
+
+def tiny_training(ctx, config):
+    if config.get("fail"):
+        raise ValueError(f"planted failure in point seed={config['seed']}")
+    rng = np.random.default_rng(config["seed"])
+    X = rng.standard_normal((256, 8), dtype=np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    model = tn.Sequential([tn.layers.Dense(8, 32), tn.layers.ReLU(), tn.layers.Dense(32, 2)],
+                          seed=config["seed"])
+    loss = tn.losses.SoftmaxCrossEntropy()
+    hist = model.fit(X, y, loss=loss, optimizer=tn.optim.SGD(0.1, momentum=0.9), epochs=3,
+                     batch_size=32, verbose=0)
+    if config.get("sleep"):
+        time.sleep(config["sleep"])
+    return {"final": model.evaluate(X, y, loss=loss), "history": {"loss": hist.history["loss"]},
+            "train_time": sum(hist.history["epoch_time"])}
+
+
+def constant_seconds(ctx, config):
+    """A 'timing' function whose measurement is known: the timing pass must store it as given."""
+    return config["seconds"]
+
+
+def flaky(ctx, config):
+    """Fails while the file ``config["fail_while"]`` exists: a transient fault."""
+    import os
+    if os.path.exists(config["fail_while"]):
+        raise RuntimeError("transient fault")
+    return {"final": {"value": 1.0}}

@@ -1,0 +1,121 @@
+"""The statistics module on hand-computed cases, and the verdict logic of the claims ledger.
+
+Expected numbers were worked out by hand from the textbook formulas (t
+quantiles from tables): e.g. Welch on (1, 2, 3) vs (4, 5, 6): Δ = −3,
+se = √(1/3 + 1/3) = 0.8165, t = −3.674 on 4 degrees of freedom, p = 0.0213.
+"""
+import math
+
+import pytest
+
+from experiments.core import claims, stats
+
+T_975_DOF2 = 4.302653  # two-sided 95% t quantile, 2 degrees of freedom
+T_975_DOF4 = 2.776445
+
+
+def test_summarize_uses_the_sample_sd_and_a_t_interval():
+    s = stats.summarize([1.0, 2.0, 3.0, None, float("nan")])
+    assert s["n"] == 3 and s["mean"] == 2.0 and s["sd"] == pytest.approx(1.0)
+    half = T_975_DOF2 * 1.0 / math.sqrt(3)
+    assert s["ci"] == pytest.approx([2.0 - half, 2.0 + half], rel=1e-6)
+    assert s["values"] == [1.0, 2.0, 3.0, None, None]  # what was dropped stays visible
+
+
+def test_one_value_has_no_spread_and_no_interval():
+    s = stats.summarize([0.7])
+    assert s["n"] == 1 and s["sd"] is None and s["ci"] == [None, None]
+    assert stats.welch([0.7], [0.8])["p"] is None  # untestable, never a made-up p
+
+
+def test_welch_on_a_hand_computed_case():
+    r = stats.welch([1, 2, 3], [4, 5, 6])
+    assert r["effect"] == -3.0
+    assert r["p"] == pytest.approx(0.0213116, rel=1e-4)
+    se = math.sqrt(2 / 3)
+    assert r["ci"] == pytest.approx([-3 - T_975_DOF4 * se, -3 + T_975_DOF4 * se], rel=1e-5)
+
+
+def test_paired_pairs_on_seeds_and_drops_incomplete_pairs():
+    r = stats.paired([1, 2, 3, 4, 9], [1.5, 2.4, 3.6, 4.3, None])
+    assert r["n"] == [4] and r["effect"] == pytest.approx(-0.45)
+    assert r["p"] == pytest.approx(0.0060568, rel=1e-4)
+
+
+def test_holm_adjusts_step_down_and_keeps_order():
+    assert stats.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert stats.holm([0.5, None, 0.01]) == [pytest.approx(0.5), None, pytest.approx(0.02)]
+    assert stats.holm([0.9, 0.8]) == [1.0, 1.0]  # 2 × 0.8 capped at 1; monotone after it
+
+
+def test_spearman_of_a_monotone_and_of_a_flat_series():
+    up = stats.spearman([1, 2, 3, 4, 5, 6], [0.1, 0.2, 0.25, 0.3, 0.5, 0.9])
+    assert up["effect"] == pytest.approx(1.0) and up["p"] < 0.01
+    assert stats.spearman([1, 2, 3], [1, 1, 1])["p"] is None  # undefined, not "no trend"
+
+
+def test_tost_separates_equivalent_from_unknown():
+    a = [0.900, 0.902, 0.898, 0.901, 0.899]
+    b = [0.901, 0.899, 0.900, 0.902, 0.898]
+    assert stats.equivalence(a, b, margin=0.01)["p_equivalence"] < 0.001
+    noisy = [0.80, 0.95, 0.88, 0.99, 0.85]
+    assert stats.equivalence(a, noisy, margin=0.01)["p_equivalence"] > 0.05
+
+
+def _claim(result, kind="difference", expect=1):
+    return claims.claim("x", "A", "a claim", "a test", result, kind=kind, expect=expect)
+
+
+def test_a_planted_tie_is_inconclusive_never_supported():
+    tie = stats.welch([0.970, 0.972, 0.968, 0.971, 0.969], [0.971, 0.969, 0.970, 0.972, 0.968])
+    [decided] = claims.decide([_claim(tie, expect=1)])
+    assert decided["verdict"] == "inconclusive"
+    [decided] = claims.decide([_claim(tie, expect=-1)])
+    assert decided["verdict"] == "inconclusive"
+
+
+def test_a_clear_difference_supports_or_contradicts_by_its_sign():
+    clear = stats.welch([0.98, 0.981, 0.979, 0.982, 0.98], [0.95, 0.951, 0.949, 0.952, 0.95])
+    assert claims.decide([_claim(clear, expect=1)])[0]["verdict"] == "supported"
+    assert claims.decide([_claim(clear, expect=-1)])[0]["verdict"] == "contradicted"
+
+
+def test_holm_can_turn_a_marginal_result_inconclusive():
+    marginal = {"test": "t", "effect": 1.0, "ci": [0.1, 1.9], "p": 0.03, "n": [5, 5]}
+    alone = claims.decide([_claim(marginal)])
+    assert alone[0]["verdict"] == "supported"
+    crowd = claims.decide([_claim(marginal)] + [_claim({**marginal, "p": 0.5}) for _ in range(4)])
+    assert crowd[0]["verdict"] == "inconclusive" and crowd[0]["p_support_adj"] > 0.05
+
+
+def test_equivalence_claims_need_tost_and_a_real_difference_contradicts_them():
+    same = stats.equivalence([0.9, 0.902, 0.898, 0.901, 0.899], [0.901, 0.899, 0.9, 0.902, 0.898], 0.01)
+    differ = stats.equivalence([0.9, 0.902, 0.898, 0.901, 0.899], [0.95, 0.951, 0.949, 0.952, 0.95], 0.01)
+    assert claims.decide([_claim(same, kind="equivalence")])[0]["verdict"] == "supported"
+    assert claims.decide([_claim(differ, kind="equivalence")])[0]["verdict"] == "contradicted"
+    tiny = stats.equivalence([0.9, 0.95], [0.91, 0.89], 0.01)
+    assert claims.decide([_claim(tiny, kind="equivalence")])[0]["verdict"] == "inconclusive"
+
+
+def test_exact_and_untested_claims():
+    exact = claims.claim("f", "A", "formula", "closed form vs built model", kind="exact", holds=False)
+    untested = claims.claim("u", "A", "an explanation", "not measurable", kind="untested")
+    decided = claims.decide([exact, untested])
+    assert [c["verdict"] for c in decided] == ["contradicted", "inconclusive"]
+    with pytest.raises(ValueError, match="expect"):
+        claims.claim("bad", "A", "q", "t", {"p": 0.1, "effect": 1}, kind="difference")
+
+
+def test_the_ledger_table_shows_effect_ci_p_and_verdict():
+    clear = stats.welch([0.98, 0.981, 0.979, 0.982, 0.98], [0.95, 0.951, 0.949, 0.952, 0.95])
+    c = claims.claim("p0.x", "A", "deeper | better", "Welch, 5 seeds", clear, expect=1,
+                     effect="test acc", unit="pct", budget="10 epochs")
+    text = claims.ledger_table(claims.decide([c]), problem=False, other={"p0.x": "supported"})
+    assert "deeper \\| better" in text and "+3.00" in text and "pts" in text and "**supported**" in text
+    assert "→" in text and "10 epochs" in text
+
+
+def test_grid_edge_is_flagged():
+    assert "smallest" in claims.grid_edge(5e-5, [5e-5, 5e-4, 5e-3], "λ")
+    assert "largest" in claims.grid_edge(512, [128, 256, 512])
+    assert claims.grid_edge(256, [128, 256, 512]) == ""
