@@ -84,8 +84,11 @@ def main(argv=None):
                   f"{m.QUESTION}")
         return 0
     if args.command == "report":
-        out = args.out or default_out("quick" if args.quick else "full", args.dataset)
-        path = report_mod.write_report(out)
+        mode = "quick" if args.quick else "full"
+        out = args.out or default_out(mode, args.dataset)
+        # the MNIST ledger gets a column: does each verdict hold on Fashion-MNIST too?
+        compare = default_out(mode, "fashion-mnist") if args.dataset == "mnist" and not args.out else None
+        path = report_mod.write_report(out, compare_out=compare)
         print(f"wrote {path}")
         return 0
     ids = list(experiments.EXPERIMENTS) if args.ids == ["all"] else args.ids

@@ -12,8 +12,9 @@ from tinynet.data.fsutil import atomic_file
 
 import experiments
 from .progress import duration as _duration
+from . import claims, stats
 from .markdown import figure, table  # noqa: F401  (re-exported for the experiments)
-from .store import PointStore
+from .store import FailureStore, PointStore, read_json
 
 ANCHORS = """MNIST test error from the literature (PROBLEMS.md): linear softmax ≈ 7.5%; one hidden
 layer of a few hundred units ≈ 2–4.7%; MLPs of 2–3 layers trained well ≈ 1.5–2%; small CNNs
@@ -21,13 +22,67 @@ layer of a few hundred units ≈ 2–4.7%; MLPs of 2–3 layers trained well ≈
 
 
 def load_summaries(out):
+    """``{experiment id: summary}`` of every experiment with a readable summary under ``out``."""
     summaries = {}
     for exp_id in experiments.EXPERIMENTS:
         path = os.path.join(out, exp_id, "summary.json")
         if os.path.exists(path):
-            with open(path) as f:
-                summaries[exp_id] = json.load(f)
+            try:
+                summary = read_json(path)
+            except (OSError, ValueError):
+                continue  # damaged: reported as not run, rerun rewrites it
+            if isinstance(summary, dict):
+                summaries[exp_id] = summary
     return summaries
+
+
+def decided_claims(summaries):
+    """Every claim of every summary, Holm-decided within its problem, tagged with the problem id."""
+    out = []
+    for exp_id, summary in summaries.items():
+        out += [{**c, "problem": exp_id} for c in claims.decide(summary.get("claims", []))]
+    return out
+
+
+def ledger(summaries, other=None, other_name="Fashion-MNIST"):
+    """The report's opening section: every claim, its test and verdict, in one table."""
+    decided = decided_claims(summaries)
+    if not decided:
+        return []
+    n = claims.counts(decided)
+    other_verdicts = None
+    if other is not None:
+        other_verdicts = {c["id"]: c["verdict"] for c in decided_claims(other)}
+    lines = [
+        "## Claims ledger", "",
+        f"{len(decided)} claims of the two reports, each with the test we ran on our stored points: "
+        f"**{n['supported']} supported, {n['contradicted']} contradicted, {n['inconclusive']} inconclusive**. "
+        f"A verdict is *supported* or *contradicted* only when its test is significant at "
+        f"α = {stats.ALPHA} after Holm's correction over the claims of its problem; everything else is "
+        "*inconclusive* — a tie is never read as agreement. Effects are differences of means over seeds "
+        "(or rank correlations) with t-based 95% intervals; \"no difference\" claims are tested for "
+        "equivalence within the stated margin (TOST)."
+        + ("" if other is None else f" The last column is the same claim's verdict on {other_name} "
+                                     "(its own run and report)."),
+        "",
+        claims.ledger_table(decided, problem=True, other=other_verdicts, other_name=other_name),
+        "",
+    ]
+    return lines
+
+
+def failures(out):
+    """Markdown list of the points that failed and were not recomputed since."""
+    lines = []
+    for exp_id in experiments.EXPERIMENTS:
+        for rec in FailureStore.of_experiment(os.path.join(out, exp_id)).records():
+            config = {k: v for k, v in rec.get("config", {}).items() if k not in ("mode", "dataset", "backend")}
+            lines.append(f"- {exp_id}: `{json.dumps(config, sort_keys=True)}` — {rec.get('error')}")
+    if not lines:
+        return []
+    return ["## Failed points", "",
+            f"{len(lines)} point(s) raised and are missing from the results below (tracebacks under "
+            f"`<experiment>/failed/`; the next `run` retries them):", ""] + lines + [""]
 
 
 def stored_seconds(out, exp_id, mode):
@@ -48,9 +103,12 @@ def stored_seconds(out, exp_id, mode):
     return per_backend
 
 
-def build_report(out):
+def build_report(out, compare_out=None):
+    """REPORT.md's text; ``compare_out``: a Fashion-MNIST results folder for the ledger's last column."""
     summaries = load_summaries(out)
-    lines = ["# tinynet experiments: the two MNIST reports, reproduced", ""]
+    datasets = {s.get("dataset", "mnist") for s in summaries.values()}
+    on = "" if datasets <= {"mnist"} else f" — on {', '.join(sorted(datasets))}"
+    lines = [f"# tinynet experiments: the two MNIST reports, reproduced{on}", ""]
     if not summaries:
         lines += [f"No results under `{out}/` yet: run `python -m experiments run all` first.", ""]
         return "\n".join(lines)
@@ -80,6 +138,11 @@ def build_report(out):
         "",
         "Anchors: " + ANCHORS.replace("\n", " "),
         "",
+    ]
+    other = load_summaries(compare_out) if compare_out and os.path.isdir(compare_out) else None
+    lines += ledger(summaries, other=other or None)
+    lines += failures(out)
+    lines += [
         "## Contents",
         "",
     ]
@@ -108,8 +171,8 @@ def build_report(out):
     return "\n".join(lines)
 
 
-def write_report(out):
-    text = build_report(out)
+def write_report(out, compare_out=None):
+    text = build_report(out, compare_out)
     path = os.path.join(out, "REPORT.md")
     with atomic_file(path) as f:
         f.write(text.encode())
