@@ -10,6 +10,7 @@ is missing fails its own parametrized test with the traceback.
 import json
 import os
 import re
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -21,7 +22,6 @@ import tinynet as tn
 import experiments
 from experiments.core import cli
 from experiments.core.context import Context
-from experiments.core.training import fit_point, mlp
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MIN_PNG_BYTES = 1000        # a real plot, not an empty canvas
@@ -138,19 +138,11 @@ def test_rerun_uses_cached_points(smoke_run):
 
 
 def test_diverged_point_is_recorded_and_sweep_goes_on(tmp_path):
-    rng = tn.backend.np.random.default_rng(0)
-    data = {"X_train": rng.normal(size=(64, 8)).astype("float32") * 10,
-            "y_train": rng.integers(0, 3, 64), "X_test": rng.normal(size=(16, 8)).astype("float32"),
-            "y_test": rng.integers(0, 3, 16)}
-
-    def fn(config):
-        model = tn.Sequential(mlp([8, 16, 3]), seed=config["seed"])
-        return fit_point(model, data, tn.losses.SoftmaxCrossEntropy(), tn.optim.SGD(lr=config["lr"]),
-                         epochs=3, batch_size=16)
+    sys.path.insert(0, str(Path(__file__).parent / "experiments"))
+    import sweep_points
 
     ctx = Context("t-diverge", mode="smoke", out=str(tmp_path), stream=open(os.devnull, "w"))
-    with tn.backend.np.errstate(all="ignore"):  # the overflow is the point of this test
-        records = ctx.run_points([{"lr": 1e12, "seed": 0}, {"lr": 0.01, "seed": 0}], fn)
+    records = ctx.run_points([{"lr": 1e12, "seed": 0}, {"lr": 0.01, "seed": 0}], sweep_points.small_mlp_point)
     assert len(records) == 2
     bad, good = records[0]["result"], records[1]["result"]
     assert bad["diverged"] is True and "diverged_at" in bad

@@ -39,3 +39,16 @@ def flaky(ctx, config):
     if os.path.exists(config["fail_while"]):
         raise RuntimeError("transient fault")
     return {"final": {"value": 1.0}}
+
+
+def small_mlp_point(ctx, config):
+    """An MLP on noisy synthetic data, trained with fit_point at the config's learning rate."""
+    from experiments.core.training import fit_point, mlp
+    rng = np.random.default_rng(0)
+    data = {"X_train": (rng.normal(size=(64, 8)) * 10).astype(np.float32),
+            "y_train": rng.integers(0, 3, 64), "X_test": rng.normal(size=(16, 8)).astype(np.float32),
+            "y_test": rng.integers(0, 3, 16)}
+    model = tn.Sequential(mlp([8, 16, 3]), seed=config["seed"])
+    with np.errstate(all="ignore"):  # a diverging run overflows: that is what it tests
+        return fit_point(model, data, tn.losses.SoftmaxCrossEntropy(), tn.optim.SGD(lr=config["lr"]),
+                         epochs=3, batch_size=16)
