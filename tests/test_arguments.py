@@ -75,7 +75,7 @@ LOSS = tn.losses.SoftmaxCrossEntropy()
     (dict(batch_size=None), TypeError, r"fit: batch_size must be a positive int, got None"),
     (dict(batch_size="8"), TypeError, r"fit: batch_size must be a positive int, got '8'"),
     (dict(optimizer=None), TypeError, r"fit: optimizer must be a tinynet Optimizer such as "
-                                      r"tn\.optim\.SGD\(0\.1\), got None"),
+                                      r"tn\.optim\.SGD\(0\.1\) \(or an object with step, set_epoch, reset\), got None"),
     (dict(loss=tn.losses.SoftmaxCrossEntropy), TypeError, r"fit: loss must be an instance such as "
                                                          r"SoftmaxCrossEntropy\(\), got the class "
                                                          r"SoftmaxCrossEntropy itself"),

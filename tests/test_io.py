@@ -505,3 +505,42 @@ def test_state_shapes_match_the_built_layers():
         params, buffers = type(layer).state_shapes(layer.get_config())
         assert params == {k: v.shape for k, v in layer.params.items()}
         assert buffers == {k: v.shape for k, v in layer.buffers.items()}
+
+
+# ------------------------------------------------------ save: file safety
+def test_save_removes_stale_temp_files_of_its_target(tmp_path, good_file):
+    """A killed save leaves '.good.npz.<random>.part'; the next save of good.npz removes it,
+    and leaves other targets' temp files and other files alone."""
+    stale = tmp_path / ".good.npz.k1ll3d_x.part"
+    stale.write_bytes(b"x" * 100_000)
+    other = tmp_path / ".other.npz.k1ll3d_x.part"
+    other.write_bytes(b"y")
+    lookalike = tmp_path / ".good.npz.backup.k1ll3d_x.part"
+    lookalike.write_bytes(b"z")
+    mlp()[0].save(good_file)
+    assert sorted(os.listdir(tmp_path)) == sorted(["good.npz", other.name, lookalike.name])
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="POSIX permissions")
+def test_save_keeps_the_permissions_of_the_file_it_replaces(tmp_path, good_file):
+    os.chmod(good_file, 0o600)
+    mlp()[0].save(good_file)
+    assert os.stat(good_file).st_mode & 0o777 == 0o600
+    umask = os.umask(0o027)
+    try:
+        mlp()[0].save(tmp_path / "new.npz")
+    finally:
+        os.umask(umask)
+    assert os.stat(tmp_path / "new.npz").st_mode & 0o777 == 0o640  # 0666 less the umask
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_save_to_a_symlink_writes_its_target(tmp_path, good_file):
+    """Like open(link, 'w'): the link stays a link, the file it points to gets the model."""
+    link = tmp_path / "latest.npz"
+    link.symlink_to(good_file.name)
+    model, _ = cnn()
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == good_file.name
+    assert_same_model(tn.load(good_file), model)
+    assert sorted(os.listdir(tmp_path)) == ["good.npz", "latest.npz"]

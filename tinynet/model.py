@@ -75,6 +75,9 @@ def _host_array(X, what):
     return X
 
 
+_LOSS_METHODS = ("forward", "backward", "check_target")
+
+
 def _input_guess(layer):
     """The per-sample input shape a layer's own sizes imply, or None (for ``summary``)."""
     if hasattr(layer, "in_features"):
@@ -291,14 +294,16 @@ class Sequential:
         into batches of ``batch_size`` (the last, partial batch is kept).
         Raises :class:`DivergenceError` if the loss becomes NaN/inf.
         """
-        loss = check.instance(loss, Loss, "loss", "fit", "SoftmaxCrossEntropy()")
-        optimizer = check.instance(optimizer, Optimizer, "optimizer", "fit", "tn.optim.SGD(0.1)")
+        loss = check.instance(loss, Loss, "loss", "fit", "SoftmaxCrossEntropy()", _LOSS_METHODS)
+        optimizer = check.instance(optimizer, Optimizer, "optimizer", "fit", "tn.optim.SGD(0.1)",
+                                   ("step", "set_epoch", "reset"))
         epochs = check.non_negative_int(epochs, "epochs", "fit")
         batch_size = check.positive_int(batch_size, "batch_size", "fit")
         shuffle = check.boolean(shuffle, "shuffle", "fit")
         callbacks = list(callbacks or ())
         for i, cb in enumerate(callbacks):
-            check.instance(cb, Callback, f"callbacks[{i}]", "fit", "EarlyStopping()")
+            check.instance(cb, Callback, f"callbacks[{i}]", "fit", "EarlyStopping()",
+                           ("set_model", "on_train_begin", "on_epoch_end", "on_train_end"))
         X, y = self._prepare(X, y, loss, "training data")
         val = None
         if validation_data is not None:
@@ -475,7 +480,7 @@ class Sequential:
         regularized and plain models compare on the same scale.  Warns
         (RuntimeWarning) when some outputs are NaN or inf.
         """
-        loss = check.instance(loss, Loss, "loss", "evaluate", "SoftmaxCrossEntropy()")
+        loss = check.instance(loss, Loss, "loss", "evaluate", "SoftmaxCrossEntropy()", _LOSS_METHODS)
         batch_size = check.positive_int(batch_size, "batch_size", "evaluate")
         X, y = self._prepare(X, y, loss, "evaluation data")
         xp = backend.module_for(self.device)

@@ -109,12 +109,20 @@ def boolean(value, name, owner):
     return bool(value)
 
 
-def instance(value, cls, name, owner, example):
-    """``value`` must be an instance of ``cls``; a class passed instead of an instance is named."""
+def instance(value, cls, name, owner, example, methods=()):
+    """``value`` must be an instance of ``cls``; a class passed instead of an instance is named.
+
+    With ``methods``, any object that has them all (callable) passes too: a
+    wrapper around an optimizer, say, is welcome.
+    """
     if isinstance(value, cls):
+        return value
+    if methods and not isinstance(value, type) and all(
+            callable(getattr(value, m, None)) for m in methods):
         return value
     if isinstance(value, type) and issubclass(value, cls):
         raise TypeError(f"{owner}: {name} must be an instance such as {example}, got the class "
                         f"{value.__name__} itself (call it: {value.__name__}(...))")
-    raise TypeError(f"{owner}: {name} must be a tinynet {cls.__name__} such as {example}, "
+    duck = f" (or an object with {', '.join(methods)})" if methods else ""
+    raise TypeError(f"{owner}: {name} must be a tinynet {cls.__name__} such as {example}{duck}, "
                     f"got {_describe(value)}")
