@@ -148,6 +148,7 @@ def test_flat_images_given_to_a_cnn():
         cnn.fit(np.zeros((2, 784), "float32"), np.array([0, 1]), LOSS, tn.optim.SGD(0.1), verbose=0)
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix itself
 def test_masked_arrays_and_matrices():
     masked = np.ma.masked_array(X, mask=np.zeros_like(X, bool))
     with pytest.raises(TypeError, match=r"training data X is a masked array.*X\.filled"):

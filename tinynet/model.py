@@ -239,7 +239,8 @@ class Sequential:
         if X.ndim < 2 or X.shape[0] == 0:
             raise ValueError(f"Sequential: {what} X must have shape (N, ...) with N >= 1, "
                              f"got {tuple(X.shape)}")
-        X = backend.to_device(X, self.device).astype(self.dtype, copy=False)
+        with np.errstate(over="ignore"):  # an overflow here is reported just below, by name
+            X = backend.to_device(X, self.device).astype(self.dtype, copy=False)
         self._check_finite_data(X, f"{what} X")
         if y is None:
             return X, None
