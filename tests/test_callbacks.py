@@ -89,8 +89,8 @@ def test_early_stopping_start_from_epoch_and_nan():
 
 
 def test_early_stopping_errors():
-    """Oracle: the documented KeyError (names the logged metrics) and ValueError."""
-    with pytest.raises(KeyError, match="metric 'val_loss' is not logged; available: \\['loss'\\]"):
+    """Oracle: the documented ValueErrors (the first names the logged metrics)."""
+    with pytest.raises(ValueError, match="monitor 'val_loss' is not among the logged metrics \\['loss'\\]"):
         run(EarlyStopping(), [1.0], monitor="loss")
     with pytest.raises(ValueError, match="mode must be 'auto', 'min' or 'max'"):
         EarlyStopping(mode="up")

@@ -73,11 +73,9 @@ def test_backward_before_forward():
 
 @pytest.mark.parametrize("make, pattern", [
     (lambda: L.Dense(0, 2), r"Dense: in_features must be a positive int, got 0"),
-    (lambda: L.Dense(3, 2.5), r"Dense: out_features must be a positive int, got 2.5"),
-    (lambda: L.Conv2D(1, 2, 3, stride=0), r"Conv2D: need kernel_size >= 1, stride >= 1"),
-    (lambda: L.Conv2D(1, 2, (3, 3, 3)), r"Conv2D: kernel_size must be an int or a pair of ints"),
+    (lambda: L.Conv2D(1, 2, 3, stride=0), r"Conv2D: stride must be a positive int, got 0"),
     (lambda: L.MaxPool2D((2, 3)), r"MaxPool2D: a rectangular window \(2, 3\) needs an explicit stride"),
-    (lambda: L.Dropout(1.0), r"Dropout: p must be in \[0, 1\), got 1.0"),
+    (lambda: L.Dropout(1.0), r"Dropout: p must be a number in \[0, 1\), got 1.0"),
     (lambda: L.BatchNorm(0), r"BatchNorm: num_features must be a positive int, got 0"),
 ])
 def test_bad_constructor_arguments(make, pattern):
@@ -127,7 +125,7 @@ def test_fit_checks_data_before_training():
         model.fit(np.zeros((4, 3), "float32"), np.array([0, 1, 2, 0]), loss, opt, verbose=0)
     with pytest.raises(TypeError, match="expected integer class labels, got float64"):
         model.fit(np.zeros((4, 3), "float32"), np.zeros(4), loss, opt, verbose=0)
-    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="fit: batch_size must be a positive int, got 0"):
         model.fit(np.zeros((4, 3), "float32"), np.zeros(4, int), loss, opt, batch_size=0, verbose=0)
     for (p0, _), (p1, _) in zip(before, model.get_weights()):
         for k in p0:

@@ -316,3 +316,231 @@ def test_crash_on_first_save_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         mlp()[0].save(tmp_path / "new.npz")
     assert os.listdir(tmp_path) == []
+
+
+# -------------------------------------------- hostile files: only ModelFileError
+# Oracle for this section: tn.load raises tn.ModelFileError (never another
+# exception, never a hang) and allocates nothing large before refusing.
+import io as _io
+import signal
+import tracemalloc
+import zipfile
+
+
+def npz_bytes(members, compression=zipfile.ZIP_STORED):
+    """A zip of raw members {name: bytes} (to craft what np.savez would never write)."""
+    buf = _io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def npy_bytes(array):
+    buf = _io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return buf.getvalue()
+
+
+def good_members(good_file):
+    return {k + ".npy": npy_bytes(v) for k, v in read_arrays(good_file).items()}
+
+
+def load_peak(path, **kwargs):
+    """tn.load(path) must raise ModelFileError; returns the peak traced allocation in bytes."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(tn.ModelFileError) as info:
+            tn.load(path, **kwargs)
+        return tracemalloc.get_traced_memory()[1], str(info.value)
+    finally:
+        tracemalloc.stop()
+
+
+def test_plain_npy_file(tmp_path):
+    path = tmp_path / "weights.npy"
+    np.save(path, np.zeros(10))
+    with pytest.raises(tn.ModelFileError, match="cannot read a tinynet model file"):
+        tn.load(path)
+
+
+@pytest.mark.parametrize("edit, pattern", [
+    (lambda h: h["layers"][0].update({"class": ["Dense"]}), r"layer 0 has unknown class \['Dense'\]"),
+    (lambda h: h["layers"][0].update({"class": {"a": 1}}), r"layer 0 has unknown class \{'a': 1\}"),
+    (lambda h: h["layers"][0].update(params=5), r"layer 0 \(Dense\): params must map names to shapes"),
+    (lambda h: h["layers"][0].update(config=[1]), r"layer 0 \(Dense\): bad config: must be an object"),
+    (lambda h: h["layers"][0].update(trainable="false"), r"layer 0 \(Dense\): 'trainable' must be true or false"),
+    (lambda h: h["layers"][1]["config"].update(eps=-1), r"layer 1 \(BatchNorm\): bad config: BatchNorm: eps must be"),
+    (lambda h: h["layers"][1]["config"].update(momentum="0.1"), r"layer 1 \(BatchNorm\): bad config"),
+    (lambda h: h["layers"][0]["config"].update(in_features=6.0), r"layer 0 \(Dense\): bad config: Dense: in_features"),
+    (lambda h: h["layers"][0]["config"].update(use_bias="false"), r"layer 0 \(Dense\): bad config"),
+    (lambda h: h["layers"][0]["params"].update(W=[6, "8"]), r"layer 0 \(Dense\): params must map names to shapes"),
+    (lambda h: h["layers"][0]["params"].update(W=[8, 6]), r"layers\.0\.params\.W header declares shape \(8, 6\)"),
+    (lambda h: h["layers"][2].update(config={"x": [[[[1]]]]}), r"layer 2 \(ReLU\): bad config"),
+], ids=["class-list", "class-dict", "params-int", "config-list", "trainable-str", "eps-negative",
+        "momentum-str", "in-float", "use-bias-str", "shape-str", "shape-differs", "config-nested"])
+def test_wrongly_typed_header(tmp_path, good_file, edit, pattern):
+    with pytest.raises(tn.ModelFileError, match=pattern):
+        tn.load(write_variant(tmp_path, edit_header(good_file, edit)))
+
+
+def test_deeply_nested_header(tmp_path, good_file):
+    """JSON nested 100 000 deep: a ModelFileError, not a RecursionError."""
+    arrays = read_arrays(good_file)
+    arrays[HEADER_KEY] = np.array("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(tn.ModelFileError, match="cannot read a tinynet model file"):
+        tn.load(write_variant(tmp_path, arrays))
+
+
+@pytest.mark.parametrize("tamper, pattern", [
+    (lambda m: m.update({"notes.txt": b"hello"}), r"member 'notes\.txt' is not a \.npy array"),
+    (lambda m: m.update({"layers.0.params.W.npy": b"not an array"}), r"cannot read a tinynet model file"),
+    (lambda m: m.update({"layers.0.params.W.npy": m["layers.0.params.W.npy"][:-20]}),
+     r"the zip declares \d+ bytes, its \.npy header \d+"),
+], ids=["text-member", "garbage-member", "short-member"])
+def test_members_that_are_not_arrays(tmp_path, good_file, tamper, pattern):
+    members = good_members(good_file)
+    tamper(members)
+    path = tmp_path / "bad.npz"
+    path.write_bytes(npz_bytes(members))
+    with pytest.raises(tn.ModelFileError, match=pattern):
+        tn.load(path)
+
+
+def test_unknown_compression_and_encryption(tmp_path, good_file):
+    path = tmp_path / "bz2.npz"
+    path.write_bytes(npz_bytes(good_members(good_file), zipfile.ZIP_BZIP2))
+    with pytest.raises(tn.ModelFileError, match="uses compression method 12"):
+        tn.load(path)
+    data = bytearray(npz_bytes(good_members(good_file)))
+    # set the 'encrypted' flag bit in every local and central directory header
+    for magic, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (start := data.find(magic, start)) != -1:
+            data[start + offset] |= 0x1
+            start += 4
+    path = tmp_path / "encrypted.npz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(tn.ModelFileError, match="is encrypted"):
+        tn.load(path)
+
+
+def test_compressed_files_still_load(tmp_path, good_file):
+    """Oracle: savez_compressed output (deflate) is a valid model file too."""
+    path = tmp_path / "compressed.npz"
+    np.savez_compressed(path, **read_arrays(good_file))
+    assert_same_model(tn.load(path), tn.load(good_file))
+
+
+def test_huge_declared_model_is_refused_before_allocation(tmp_path, good_file):
+    """A 2 KB file declaring Dense(20000, 20000) (1.6 GB) is refused at once, allocating
+    almost nothing (it cost 4.6 GB before); in_features=10**12 too (a bare MemoryError before)."""
+    for i, size in enumerate((20000, 10**12)):
+        def edit(h):
+            h["layers"] = [{"class": "Dense", "config": {"in_features": size, "out_features": 20000},
+                            "trainable": True, "params": {"W": [size, 20000], "b": [20000]}}]
+        arrays = {HEADER_KEY: edit_header(good_file, edit)[HEADER_KEY],
+                  "layers.0.params.W": np.zeros((1, 1), "float32"), "layers.0.params.b": np.zeros(1, "float32")}
+        path = write_variant(tmp_path, arrays, f"huge{i}.npz")
+        peak, message = load_peak(path)
+        assert peak < 20 * 2**20, f"{peak / 2**20:.0f} MiB allocated before refusing"
+        assert "more than the limit" in message or "the architecture needs" in message
+    # the limit itself: a small model over a small limit, refused with the way to raise it
+    with pytest.raises(tn.ModelFileError, match=r"declares \d[\d,]* bytes .* more than the limit of "
+                                                r"100 bytes; raise it with tn\.load\(path, max_bytes=\.\.\.\)"):
+        tn.load(good_file, max_bytes=100)
+    assert len(tn.load(good_file, max_bytes=10**6)) == 7
+
+
+def test_size_limit_from_the_environment(good_file, monkeypatch):
+    monkeypatch.setenv("TINYNET_MAX_MODEL_BYTES", "100")
+    with pytest.raises(tn.ModelFileError, match="more than the limit of 100 bytes"):
+        tn.load(good_file)
+    monkeypatch.setenv("TINYNET_MAX_MODEL_BYTES", "lots")
+    with pytest.raises(ValueError, match="TINYNET_MAX_MODEL_BYTES must be a positive int"):
+        tn.load(good_file)
+
+
+def test_zip_bomb_is_not_decompressed(tmp_path, good_file):
+    """An extra member of 200 MB of zeros (200 KB deflated): refused without inflating it."""
+    members = good_members(good_file)
+    buf = _io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+        with zf.open("bomb.npy", "w", force_zip64=True) as f:
+            np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False,
+                                                     "shape": (200 * 2**18,)})
+            chunk = bytes(2**20)
+            for _ in range(200):
+                f.write(chunk)
+    path = tmp_path / "bomb.npz"
+    path.write_bytes(buf.getvalue())
+    peak, message = load_peak(path)
+    assert "unexpected arrays ['bomb']" in message
+    assert peak < 20 * 2**20
+
+
+def test_not_a_regular_file(tmp_path):
+    """A folder and a FIFO are refused by name (reading a FIFO hung before)."""
+    with pytest.raises(tn.ModelFileError, match="a folder; tinynet reads models only from regular files"):
+        tn.load(tmp_path)
+    if not hasattr(os, "mkfifo"):
+        return
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    signal.signal(signal.SIGALRM, lambda *a: pytest.fail("tn.load hung on a FIFO"))
+    signal.alarm(10)
+    try:
+        with pytest.raises(tn.ModelFileError, match="not a regular file"):
+            tn.load(fifo)
+    finally:
+        signal.alarm(0)
+
+
+def test_state_shapes_match_the_built_layers():
+    """Oracle: the shapes load checks before allocating are those the layer then has."""
+    model, _ = cnn()
+    for layer in list(model) + list(mlp()[0]):
+        params, buffers = type(layer).state_shapes(layer.get_config())
+        assert params == {k: v.shape for k, v in layer.params.items()}
+        assert buffers == {k: v.shape for k, v in layer.buffers.items()}
+
+
+# ------------------------------------------------------ save: file safety
+def test_save_removes_stale_temp_files_of_its_target(tmp_path, good_file):
+    """A killed save leaves '.good.npz.<random>.part'; the next save of good.npz removes it,
+    and leaves other targets' temp files and other files alone."""
+    stale = tmp_path / ".good.npz.k1ll3d_x.part"
+    stale.write_bytes(b"x" * 100_000)
+    other = tmp_path / ".other.npz.k1ll3d_x.part"
+    other.write_bytes(b"y")
+    lookalike = tmp_path / ".good.npz.backup.k1ll3d_x.part"
+    lookalike.write_bytes(b"z")
+    mlp()[0].save(good_file)
+    assert sorted(os.listdir(tmp_path)) == sorted(["good.npz", other.name, lookalike.name])
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="POSIX permissions")
+def test_save_keeps_the_permissions_of_the_file_it_replaces(tmp_path, good_file):
+    os.chmod(good_file, 0o600)
+    mlp()[0].save(good_file)
+    assert os.stat(good_file).st_mode & 0o777 == 0o600
+    umask = os.umask(0o027)
+    try:
+        mlp()[0].save(tmp_path / "new.npz")
+    finally:
+        os.umask(umask)
+    assert os.stat(tmp_path / "new.npz").st_mode & 0o777 == 0o640  # 0666 less the umask
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_save_to_a_symlink_writes_its_target(tmp_path, good_file):
+    """Like open(link, 'w'): the link stays a link, the file it points to gets the model."""
+    link = tmp_path / "latest.npz"
+    link.symlink_to(good_file.name)
+    model, _ = cnn()
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == good_file.name
+    assert_same_model(tn.load(good_file), model)
+    assert sorted(os.listdir(tmp_path)) == ["good.npz", "latest.npz"]

@@ -131,15 +131,15 @@ def test_step_allocates_no_new_arrays(name):
 
 def test_optimizer_argument_checks():
     """Oracle: the documented ValueErrors, each naming the argument."""
-    with pytest.raises(ValueError, match=r"SGD: momentum must be in \[0, 1\), got 1.0"):
+    with pytest.raises(ValueError, match=r"SGD: momentum must be a number in \[0, 1\), got 1.0"):
         optim.SGD(0.1, momentum=1.0)
     with pytest.raises(ValueError, match="SGD: nesterov=True needs momentum > 0"):
         optim.SGD(0.1, nesterov=True)
-    with pytest.raises(ValueError, match="Adam: weight_decay must be >= 0, got -0.1"):
+    with pytest.raises(ValueError, match="Adam: weight_decay must be a finite number >= 0, got -0.1"):
         optim.Adam(weight_decay=-0.1)
-    with pytest.raises(ValueError, match=r"Adam: betas must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"Adam: betas\[1\] must be a number in \[0, 1\), got 1.0"):
         optim.Adam(betas=(0.9, 1.0))
-    with pytest.raises(ValueError, match="lr must be a positive finite number, got 0.0"):
+    with pytest.raises(ValueError, match="SGD: lr must be a finite number > 0, got 0.0"):
         optim.SGD(0.0)
 
 
@@ -179,9 +179,9 @@ def test_optimizer_follows_schedule():
 
 def test_schedule_argument_checks():
     """Oracle: the documented ValueErrors."""
-    with pytest.raises(ValueError, match="StepDecay: step_size must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="StepDecay: step_size must be a positive int, got 0"):
         schedules.StepDecay(0.1, step_size=0)
-    with pytest.raises(ValueError, match="CosineDecay: epochs must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="CosineDecay: epochs must be a positive int, got 0"):
         schedules.CosineDecay(0.1, epochs=0)
-    with pytest.raises(ValueError, match="lr must be a positive finite number, got inf"):
+    with pytest.raises(ValueError, match="ExponentialDecay: lr must be a finite number > 0, got inf"):
         schedules.ExponentialDecay(float("inf"), 0.9)

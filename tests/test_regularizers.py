@@ -112,7 +112,7 @@ def test_config_round_trip_and_refusals():
     assert regularizers.from_config(None) is None
     with pytest.raises(ValueError, match="unknown regularizer 'os.system'"):
         regularizers.from_config({"class": "os.system"})
-    with pytest.raises(ValueError, match="L2: strength must be >= 0"):
+    with pytest.raises(ValueError, match="L2: l2 must be a finite number >= 0, got -1.0"):
         tn.L2(-1.0)
-    with pytest.raises(ValueError, match="L1: strength must be >= 0"):
+    with pytest.raises(ValueError, match="L1: l1 must be a finite number >= 0, got nan"):
         tn.L1(float("nan"))

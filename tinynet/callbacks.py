@@ -9,6 +9,8 @@ import csv
 import math
 import os
 
+from . import validation as check
+
 
 class History:
     """Per-epoch metrics: ``history.history["val_accuracy"][epoch]``.
@@ -64,8 +66,16 @@ class EarlyStopping(Callback):
                  restore_best_weights=False, start_from_epoch=0):
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
-        self.monitor, self.patience, self.min_delta = monitor, int(patience), abs(float(min_delta))
-        self.restore_best_weights, self.start_from_epoch = restore_best_weights, int(start_from_epoch)
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping: monitor must be a metric name such as 'val_loss', "
+                            f"got {monitor!r}")
+        self.monitor = monitor
+        self.patience = check.non_negative_int(patience, "patience", "EarlyStopping")
+        self.min_delta = abs(check.real(min_delta, "min_delta", "EarlyStopping"))
+        self.restore_best_weights = check.boolean(restore_best_weights, "restore_best_weights",
+                                                  "EarlyStopping")
+        self.start_from_epoch = check.non_negative_int(start_from_epoch, "start_from_epoch",
+                                                       "EarlyStopping")
         self.maximize = mode == "max" or (mode == "auto" and "acc" in monitor)
 
     def on_train_begin(self):
@@ -81,8 +91,9 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch, logs):
         if self.monitor not in logs:
-            raise KeyError(f"EarlyStopping: metric {self.monitor!r} is not logged; available: "
-                           f"{sorted(logs)} (val_* needs validation_data)")
+            # Raised at the first epoch end: the first moment the logged names are known.
+            raise ValueError(f"EarlyStopping: monitor {self.monitor!r} is not among the logged "
+                             f"metrics {sorted(logs)} (val_* needs validation_data)")
         value = logs[self.monitor]
         if epoch < self.start_from_epoch or not math.isfinite(value):
             return

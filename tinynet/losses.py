@@ -161,6 +161,8 @@ class BinaryCrossEntropy(Loss):
         self._check_pred(pred)
         _check_same_shape(self, pred, target)
         xp = backend.array_module(pred, target)
+        if backend.device_of(target) == "numpy" and target.size:  # on the GPU: fit checks once
+            self._check_range(target)
         loss = (xp.maximum(pred, 0) - pred * target + xp.log1p(xp.exp(-xp.abs(pred)))).mean()
         self._cache = (pred, target)
         return loss
@@ -171,6 +173,17 @@ class BinaryCrossEntropy(Loss):
         # sigmoid via tanh: no overflow for large |z|
         sig = 0.5 * (xp.tanh(0.5 * pred) + 1)
         return (sig - target) / pred.size
+
+    def check_target(self, target, n_outputs):
+        host = backend.to_host(target)
+        if host.dtype.kind == "f" and host.size:
+            self._check_range(host)
+
+    def _check_range(self, target):
+        # Outside [0, 1] the loss has no minimum: training would run off to -inf.
+        lo, hi = float(target.min()), float(target.max())
+        if lo < 0 or hi > 1:
+            raise ValueError(f"{self!r}: targets must lie in [0, 1], found values in [{lo:g}, {hi:g}]")
 
 
 def _check_same_shape(loss, pred, target):

@@ -15,35 +15,76 @@ There is no global seeding and no clock-based default.
 """
 import os
 import time
+import warnings
 
 from . import backend
+from . import validation as check
 from .backend import np
-from .callbacks import History
+from .callbacks import Callback, History
 from .data import batch_indices
 from .layers.activations import Activation, ReLU
 from .layers.base import Layer
 from .layers.dropout import Dropout
 from .layers.pool import MaxPool2D
+from .losses import Loss
+from .optim import Optimizer
 from .progress import EpochProgress
 
 
 class DivergenceError(RuntimeError):
-    """Training produced a NaN/inf loss.
+    """Training produced a NaN/inf loss, or NaN/inf weights.
 
     Attributes: ``epoch``, ``step`` (0-based, within the epoch), ``lr``,
-    ``loss`` (the offending value) and ``history`` (the finished epochs).  The
-    model's weights are rolled back to the end of the last finished epoch and
-    the optimizer's state (momentum, Adam moments) is reset, so training can go
-    on with a smaller learning rate.
+    ``loss`` (the last loss seen), ``history`` (the finished epochs) and
+    ``cause``, what went non-finite first:
+
+    * ``"loss"``: the loss of a step became NaN/inf (an exploding loss);
+    * ``"weights"``: every loss was finite but a parameter or a BatchNorm
+      buffer became NaN/inf (one update too large), found at the epoch's end;
+    * ``"outputs"``: the weights are finite but so large that the outputs on
+      a few training inputs (checked at the epoch's end) are NaN/inf.
+
+    (Non-finite *data* never gets this far: ``fit`` refuses NaN/inf inputs and
+    targets with a ValueError before the first step.)  The model's weights are
+    rolled back to the end of the last finished epoch, which are always finite,
+    and the optimizer's state (momentum, Adam moments) is reset, so training
+    can go on with a smaller learning rate.
     """
 
-    def __init__(self, epoch, step, lr, loss, history):
+    def __init__(self, epoch, step, lr, loss, history, cause="loss", detail=None):
         self.epoch, self.step, self.lr, self.loss, self.history = epoch, step, lr, loss, history
+        self.cause = cause
+        what = {"loss": f"the loss became {loss}",
+                "weights": f"the weights became NaN/inf ({detail}) while the loss stayed finite",
+                "outputs": f"the weights stayed finite but too large: the model's {detail} are "
+                           f"NaN/inf, while the loss stayed finite"}[cause]
         super().__init__(
-            f"training diverged: the loss became {loss} at epoch {epoch + 1}, step {step + 1} "
+            f"training diverged ({cause}): {what} at epoch {epoch + 1}, step {step + 1} "
             f"(learning rate {lr:g}). The weights were rolled back to the end of epoch {epoch} "
             f"and the History keeps its {len(history)} finished epoch(s). Try a smaller "
             f"learning rate.")
+
+
+def _host_array(X, what):
+    """Host array-likes as plain ndarrays; a masked array is refused (its mask would be lost)."""
+    if isinstance(X, np.ma.MaskedArray):
+        raise TypeError(f"Sequential: {what} is a masked array; tinynet would ignore its mask. "
+                        f"Fill or drop the masked values first ({what}.filled(value))")
+    if isinstance(X, np.matrix) or not (hasattr(X, "dtype") and hasattr(X, "shape")):
+        return np.asarray(X)  # np.matrix: same values, ordinary indexing
+    return X
+
+
+_LOSS_METHODS = ("forward", "backward", "check_target")
+
+
+def _input_guess(layer):
+    """The per-sample input shape a layer's own sizes imply, or None (for ``summary``)."""
+    if hasattr(layer, "in_features"):
+        return (layer.in_features,)
+    if hasattr(layer, "in_channels"):
+        return (layer.in_channels, None, None)
+    return None
 
 
 def _max_epochs_override(epochs):
@@ -51,6 +92,13 @@ def _max_epochs_override(epochs):
     # Keras's KERAS_MAX_EPOCHS.
     cap = os.environ.get("TINYNET_MAX_EPOCHS")
     return min(epochs, int(cap)) if cap else epochs
+
+
+def _warn_non_finite(where, bad, total):
+    if bad:
+        warnings.warn(f"Sequential.{where}: {bad} of {total} outputs are NaN or inf (diverged "
+                      f"weights, or activations that overflow the model's dtype)",
+                      RuntimeWarning, stacklevel=3)
 
 
 class Sequential:
@@ -128,6 +176,7 @@ class Sequential:
     # ------------------------------------------------------ forward/back
     def forward(self, x, training=False):
         """Run every layer; ``training=True`` enables dropout / batch statistics."""
+        self._require_layers()
         self.input_shape = tuple(x.shape[1:])
         for i, layer in enumerate(self.layers):
             try:
@@ -172,31 +221,44 @@ class Sequential:
         return total
 
     # ------------------------------------------------------------- data
+    def _require_layers(self):
+        if not self.layers:
+            raise ValueError("Sequential: the model has no layers; nothing to train or run")
+
     def _prepare(self, X, y, loss, what):
-        """Check X (and y) once, cast to the model dtype, move to the model's device."""
-        if not hasattr(X, "dtype") or not hasattr(X, "shape"):
-            X = np.asarray(X)
+        """Check X (and y) once, cast to the model dtype, move to the model's device.
+
+        Finiteness is checked *after* the cast: float64 1e39 is finite, but
+        inf in float32.
+        """
+        self._require_layers()
+        X = _host_array(X, f"{what} X")
         if X.dtype.kind not in "f":
             hint = " (scale images to [0, 1] first, e.g. X / 255)" if X.dtype.kind in "ui" else ""
             raise TypeError(f"Sequential: {what} X must be floating point, got {X.dtype}{hint}")
         if X.ndim < 2 or X.shape[0] == 0:
             raise ValueError(f"Sequential: {what} X must have shape (N, ...) with N >= 1, "
                              f"got {tuple(X.shape)}")
-        xp = backend.array_module(X)
-        if not bool(xp.isfinite(X).all()):
-            raise ValueError(f"Sequential: {what} X contains NaN or inf values")
-        X = backend.to_device(X, self.device).astype(self.dtype, copy=False)
+        with np.errstate(over="ignore"):  # an overflow here is reported just below, by name
+            X = backend.to_device(X, self.device).astype(self.dtype, copy=False)
+        self._check_finite_data(X, f"{what} X")
         if y is None:
             return X, None
-        if not hasattr(y, "dtype"):
-            y = np.asarray(y)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"Sequential: {what} has {X.shape[0]} inputs but {y.shape[0]} targets")
+        y = _host_array(y, f"{what} y")
+        if y.ndim < 1 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"Sequential: {what} has {X.shape[0]} inputs but "
+                             f"{y.shape[0] if y.ndim else 'a scalar as'} targets")
         if loss is not None:
             loss.check_target(y, self._output_size(X.shape[1:]))
         if y.dtype.kind == "f":
-            y = y.astype(self.dtype, copy=False)
+            y = backend.to_device(y, self.device).astype(self.dtype, copy=False)
+            self._check_finite_data(y, f"{what} y")
         return X, backend.to_device(y, self.device)
+
+    def _check_finite_data(self, array, what):
+        if not bool(backend.array_module(array).isfinite(array).all()):
+            raise ValueError(f"Sequential: {what} contains NaN or inf values (after the cast to "
+                             f"{self.dtype}, the model's dtype)")
 
     def _output_size(self, input_shape):
         shape = self.output_shape(input_shape)
@@ -205,9 +267,21 @@ class Sequential:
     def output_shape(self, input_shape):
         """Per-sample output shape for a per-sample input shape (None = unknown)."""
         shape = tuple(input_shape)
-        for layer in self.layers:
-            shape = layer.output_shape(shape)
+        for i, layer in enumerate(self.layers):
+            try:
+                shape = layer.output_shape(shape)
+            except (ValueError, TypeError) as exc:
+                raise type(exc)(f"layer {i} of the model: {exc}") from None
         return shape
+
+    def _non_finite_weights(self):
+        """'layer i (Class) params W' of the first NaN/inf parameter or buffer, else None."""
+        for i, layer in enumerate(self.layers):
+            for kind, store in (("params", layer.params), ("buffers", layer.buffers)):
+                for name, value in store.items():
+                    if not bool(backend.array_module(value).isfinite(value).all()):
+                        return f"layer {i} ({type(layer).__name__}) {kind} {name}"
+        return None
 
     # ------------------------------------------------------------ train
     def fit(self, X, y, loss, optimizer, epochs=1, batch_size=32, validation_data=None,
@@ -221,17 +295,31 @@ class Sequential:
         into batches of ``batch_size`` (the last, partial batch is kept).
         Raises :class:`DivergenceError` if the loss becomes NaN/inf.
         """
-        if int(batch_size) < 1:
-            raise ValueError(f"fit: batch_size must be >= 1, got {batch_size}")
+        loss = check.instance(loss, Loss, "loss", "fit", "SoftmaxCrossEntropy()", _LOSS_METHODS)
+        optimizer = check.instance(optimizer, Optimizer, "optimizer", "fit", "tn.optim.SGD(0.1)",
+                                   ("step", "set_epoch", "reset"))
+        epochs = check.non_negative_int(epochs, "epochs", "fit")
+        batch_size = check.positive_int(batch_size, "batch_size", "fit")
+        shuffle = check.boolean(shuffle, "shuffle", "fit")
+        callbacks = list(callbacks or ())
+        for i, cb in enumerate(callbacks):
+            check.instance(cb, Callback, f"callbacks[{i}]", "fit", "EarlyStopping()",
+                           ("set_model", "on_train_begin", "on_epoch_end", "on_train_end"))
         X, y = self._prepare(X, y, loss, "training data")
         val = None
         if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError(f"fit: validation_data must be a pair (X_val, y_val), got "
+                                f"{type(validation_data).__name__}")
             val = self._prepare(*validation_data, loss, "validation data")
-        epochs = _max_epochs_override(int(epochs))
+        bad = self._non_finite_weights()
+        if bad is not None:  # a rollback must never restore these
+            raise ValueError(f"Sequential: {bad} contains NaN or inf before training; "
+                             f"rebuild or reload the model")
+        epochs = _max_epochs_override(epochs)
         xp = backend.module_for(self.device)
         self.optimizer, self.stop_training, self._fit_epochs = optimizer, False, epochs
         history = self.history = History()
-        callbacks = list(callbacks or ())
         for cb in callbacks:
             cb.set_model(self)
             cb.on_train_begin()
@@ -239,10 +327,10 @@ class Sequential:
         try:
             for epoch in range(epochs):
                 optimizer.set_epoch(epoch)
-                logs = self._train_epoch(X, y, loss, optimizer, int(batch_size), shuffle,
+                logs = self._train_epoch(X, y, loss, optimizer, batch_size, shuffle,
                                          epoch, progress, xp)
                 if val is not None:
-                    scores = self.evaluate(*val, loss=loss, batch_size=max(int(batch_size), 1024))
+                    scores = self.evaluate(*val, loss=loss, batch_size=max(batch_size, 1024))
                     logs.update({f"val_{k}": v for k, v in scores.items()})
                 for cb in callbacks:
                     cb.on_epoch_end(epoch, logs)  # may add metrics to logs
@@ -293,6 +381,8 @@ class Sequential:
                 checked = step + 1
         backend.synchronize(xp)
         epoch_time = time.perf_counter() - start
+        self._check_epoch_end(X[idx[:256]], epoch, len(order) - 1, step_losses, optimizer,
+                              snapshot, xp)
         sizes = xp.asarray(np.diff(bounds).astype(self.dtype))
         logs = {"loss": float((step_losses * sizes).sum()) / n}
         if correct is not None:
@@ -352,30 +442,62 @@ class Sequential:
             raise DivergenceError(epoch, lo + int(bad[0]), optimizer.lr,
                                   float(recent[bad[0]]), self.history)
 
+    def _check_epoch_end(self, probe, epoch, step, step_losses, optimizer, snapshot, xp):
+        """Every loss was finite, but the updates after them may not be: check the result.
+
+        The weights (params and BatchNorm buffers) must be finite, and so must
+        the outputs on a few training inputs (``probe``: at most 256 of the last
+        batch): huge but finite weights overflow into inf/NaN outputs too.
+        Why: otherwise the last update of a fit is never checked, and fit
+        could hand back a model that only outputs NaN.
+        """
+        bad, cause = self._non_finite_weights(), "weights"
+        if bad is None and not bool(xp.isfinite(self.forward(probe)).all()):
+            bad, cause = f"outputs on {probe.shape[0]} training inputs", "outputs"
+        if bad is not None:
+            self.set_weights(snapshot)
+            optimizer.reset()
+            raise DivergenceError(epoch, step, optimizer.lr, float(step_losses[step]),
+                                  self.history, cause=cause, detail=bad)
+
     # --------------------------------------------------------- inference
     def predict(self, X, batch_size=1024):
-        """Outputs (logits for a classifier) as a NumPy array, computed in batches."""
+        """Outputs (logits for a classifier) as a NumPy array, computed in batches.
+
+        Warns (RuntimeWarning) when some outputs are NaN or inf.
+        """
+        batch_size = check.positive_int(batch_size, "batch_size", "predict")
         X, _ = self._prepare(X, None, None, "input")
         outs = [backend.to_host(self.forward(X[i:i + batch_size]))
                 for i in range(0, X.shape[0], batch_size)]
-        return np.concatenate(outs)
+        out = np.concatenate(outs)
+        _warn_non_finite("predict", int(out.size - np.isfinite(out).sum()), out.size)
+        return out
 
     def evaluate(self, X, y, loss, batch_size=1024):
         """``{"loss": mean data loss, "accuracy": ...}`` (inference mode).
 
         The loss here is the data loss alone, without weight penalties, so
-        regularized and plain models compare on the same scale.
+        regularized and plain models compare on the same scale.  Warns
+        (RuntimeWarning) when some outputs are NaN or inf.
         """
+        loss = check.instance(loss, Loss, "loss", "evaluate", "SoftmaxCrossEntropy()", _LOSS_METHODS)
+        batch_size = check.positive_int(batch_size, "batch_size", "evaluate")
         X, y = self._prepare(X, y, loss, "evaluation data")
         xp = backend.module_for(self.device)
         total = xp.zeros((), dtype=xp.float64)  # an accumulator over N, not a hot path
         correct = xp.zeros((), dtype=xp.int64) if loss.metric_name else None
+        bad = xp.zeros((), dtype=xp.int64)
+        size = 0
         for i in range(0, X.shape[0], batch_size):
             out = self.forward(X[i:i + batch_size])
             yb = y[i:i + batch_size]
             total += loss.forward(out, yb) * out.shape[0]
+            bad += out.size - xp.isfinite(out).sum()
+            size += out.size
             if correct is not None:
                 correct += loss.metric(out, yb)
+        _warn_non_finite("evaluate", int(bad), size)
         scores = {"loss": float(total) / X.shape[0]}
         if correct is not None:
             scores[loss.metric_name] = int(correct) / X.shape[0]
@@ -429,16 +551,25 @@ class Sequential:
         ``input_shape`` is per sample, e.g. (1, 28, 28); without it, the shape
         seen by the last forward is used, and unknown sizes print as '?'.
         """
-        shape = tuple(input_shape) if input_shape is not None else self.input_shape
-        if shape is None:
-            first = self.layers[0] if self.layers else None
-            shape = ((first.in_features,) if hasattr(first, "in_features")
-                     else (getattr(first, "in_channels", None), None, None))
+        if input_shape is not None:
+            if not isinstance(input_shape, (tuple, list)):
+                raise TypeError(f"summary: input_shape must be a per-sample shape such as "
+                                f"(1, 28, 28), got {input_shape!r}")
+            input_shape = tuple(check.positive_int(d, f"input_shape[{i}]", "summary")
+                                for i, d in enumerate(input_shape))
+        shape = input_shape if input_shape is not None else self.input_shape
         rows = [("#", "layer", "output shape", "params")]
         for i, layer in enumerate(self.layers):
-            shape = layer.output_shape(shape)
+            if shape is None:  # unknown so far: the first Dense/Conv2D tells its input
+                shape = _input_guess(layer)
+            if shape is not None:
+                try:
+                    shape = layer.output_shape(shape)
+                except (ValueError, TypeError) as exc:
+                    raise type(exc)(f"layer {i} of the model: {exc}") from None
             frozen = "" if layer.trainable or not layer.params else " (frozen)"
-            text = "(N, " + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+            text = ("(N, " + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+                    if shape is not None else "(N, ?)")
             rows.append((str(i), repr(layer) + frozen, text, f"{layer.num_params():,}"))
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
         line = lambda r: "  ".join(r[c].ljust(widths[c]) if c < 3 else r[c].rjust(widths[c])

@@ -13,24 +13,33 @@ is part of the loss, use a regularizer such as ``tn.L2`` on the layer.)
 import math
 
 from . import backend
-from .schedules import as_schedule
+from . import validation as check
+from .schedules import Constant, Schedule
 
 
 class Optimizer:
     """Base class: learning rate (number or schedule), weight decay, state, devices."""
 
     def __init__(self, lr, weight_decay=0.0):
-        self.schedule = as_schedule(lr)
+        owner = type(self).__name__
+        if isinstance(lr, Schedule) or (callable(lr) and not isinstance(lr, type)):
+            self.schedule = lr  # any callable epoch -> lr
+        elif isinstance(lr, str) or not check._is_real(lr):
+            raise TypeError(f"{owner}: lr must be a finite number > 0 or a schedule, got {lr!r}")
+        else:
+            self.schedule = Constant(check.real(lr, "lr", owner, 0.0, low_open=True))
         self.lr = float(self.schedule(0))
-        self.weight_decay = float(weight_decay)
-        if self.weight_decay < 0:
-            raise ValueError(f"{type(self).__name__}: weight_decay must be >= 0, got {weight_decay}")
+        self.weight_decay = check.real(weight_decay, "weight_decay", owner, 0.0)
         self.state = {}
         self.iterations = 0
 
     def set_epoch(self, epoch):
         """Set the learning rate for ``epoch`` from the schedule."""
-        self.lr = float(self.schedule(epoch))
+        lr = self.schedule(epoch)
+        if not check._is_real(lr) or not float(lr) >= 0 or not math.isfinite(lr):
+            raise ValueError(f"{type(self).__name__}: the schedule gave the learning rate "
+                             f"{lr!r} for epoch {epoch}; expected a finite number >= 0")
+        self.lr = float(lr)
 
     def step(self, items):
         """Update every ``(key, param, grad)`` in place."""
@@ -84,9 +93,8 @@ class SGD(Optimizer):
 
     def __init__(self, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(lr, weight_decay)
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
-        if not 0.0 <= self.momentum < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
+        self.momentum = check.real(momentum, "momentum", "SGD", 0.0, 1.0, high_open=True)
+        self.nesterov = check.boolean(nesterov, "nesterov", "SGD")
         if self.nesterov and self.momentum == 0.0:
             raise ValueError("SGD: nesterov=True needs momentum > 0")
 
@@ -125,10 +133,13 @@ class Adam(Optimizer):
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(lr, weight_decay)
-        self.beta1, self.beta2 = (float(b) for b in betas)
-        self.eps = float(eps)
-        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
-            raise ValueError(f"Adam: betas must be in [0, 1), got {betas}")
+        owner = type(self).__name__
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{owner}: betas must be a pair (beta1, beta2) of numbers in [0, 1), "
+                             f"got {betas!r}")
+        self.beta1, self.beta2 = (check.real(b, f"betas[{i}]", owner, 0.0, 1.0, high_open=True)
+                                  for i, b in enumerate(betas))
+        self.eps = check.real(eps, "eps", owner, 0.0, low_open=True)
 
     def _init_state(self, param):
         state = super()._init_state(param)

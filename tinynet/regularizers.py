@@ -10,7 +10,7 @@ step, not per example (it is not divided by N)::
 Decoupled weight decay (``p <- p - lr*wd*p``) is a different thing and lives
 in the optimizers (``weight_decay=``).
 """
-from . import backend
+from . import backend, validation
 
 
 class Regularizer:
@@ -30,18 +30,22 @@ class Regularizer:
         return f"{type(self).__name__}({args})"
 
 
-def _check_strength(name, value):
-    value = float(value)
-    if not value >= 0:
-        raise ValueError(f"tinynet.{name}: strength must be >= 0, got {value}")
-    return value
+def _check_strength(name, value, owner):
+    return validation.real(value, name, owner, 0.0)
+
+
+def check(regularizer, owner):
+    """A layer's ``regularizer`` argument: None or a Regularizer instance."""
+    if regularizer is None:
+        return None
+    return validation.instance(regularizer, Regularizer, "regularizer", owner, "tn.L2(1e-4)")
 
 
 class L1(Regularizer):
     """R(W) = l1 * sum|W|  (pushes small weights to exactly zero)."""
 
     def __init__(self, l1=0.01):
-        self.l1 = _check_strength("L1", l1)
+        self.l1 = _check_strength("l1", l1, "L1")
 
     def penalty(self, W):
         return self.l1 * backend.array_module(W).abs(W).sum()
@@ -58,7 +62,7 @@ class L2(Regularizer):
     """R(W) = l2 * sum W^2  (shrinks large weights most)."""
 
     def __init__(self, l2=0.01):
-        self.l2 = _check_strength("L2", l2)
+        self.l2 = _check_strength("l2", l2, "L2")
 
     def penalty(self, W):
         flat = W.ravel()

@@ -8,6 +8,8 @@ An optimizer takes either a number (constant rate) or a schedule::
 """
 import math
 
+from . import validation as check
+
 
 class Schedule:
     """Base class: ``schedule(epoch) -> learning rate``."""
@@ -23,7 +25,7 @@ class Constant(Schedule):
     """lr(epoch) = lr."""
 
     def __init__(self, lr):
-        self.lr = _positive(lr, "lr")
+        self.lr = _positive(lr, "lr", "Constant")
 
     def __call__(self, epoch):
         return self.lr
@@ -33,9 +35,9 @@ class StepDecay(Schedule):
     """lr(epoch) = lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, lr, step_size, gamma=0.1):
-        self.lr, self.step_size, self.gamma = _positive(lr, "lr"), int(step_size), float(gamma)
-        if self.step_size < 1:
-            raise ValueError(f"StepDecay: step_size must be >= 1, got {step_size}")
+        self.lr = _positive(lr, "lr", "StepDecay")
+        self.step_size = check.positive_int(step_size, "step_size", "StepDecay")
+        self.gamma = _positive(gamma, "gamma", "StepDecay")
 
     def __call__(self, epoch):
         return self.lr * self.gamma ** (epoch // self.step_size)
@@ -45,9 +47,9 @@ class CosineDecay(Schedule):
     """lr(epoch) = min_lr + (lr - min_lr) * (1 + cos(pi * t)) / 2,  t = min(epoch / epochs, 1)."""
 
     def __init__(self, lr, epochs, min_lr=0.0):
-        self.lr, self.epochs, self.min_lr = _positive(lr, "lr"), int(epochs), float(min_lr)
-        if self.epochs < 1:
-            raise ValueError(f"CosineDecay: epochs must be >= 1, got {epochs}")
+        self.lr = _positive(lr, "lr", "CosineDecay")
+        self.epochs = check.positive_int(epochs, "epochs", "CosineDecay")
+        self.min_lr = check.real(min_lr, "min_lr", "CosineDecay", 0.0)
 
     def __call__(self, epoch):
         t = min(epoch / self.epochs, 1.0)
@@ -58,17 +60,14 @@ class ExponentialDecay(Schedule):
     """lr(epoch) = lr * gamma ** epoch."""
 
     def __init__(self, lr, gamma):
-        self.lr, self.gamma = _positive(lr, "lr"), float(gamma)
+        self.lr, self.gamma = _positive(lr, "lr", "ExponentialDecay"), _positive(gamma, "gamma", "ExponentialDecay")
 
     def __call__(self, epoch):
         return self.lr * self.gamma ** epoch
 
 
-def _positive(value, name):
-    value = float(value)
-    if not value > 0 or math.isinf(value):
-        raise ValueError(f"tinynet: {name} must be a positive finite number, got {value}")
-    return value
+def _positive(value, name, owner):
+    return check.real(value, name, owner, 0.0, low_open=True)
 
 
 def as_schedule(lr):

@@ -6,14 +6,22 @@ A *point* is one training run (one config, one seed).  Its file
 (backend, library version, git commit, machine).  Files are written to a
 temporary name and renamed, so an interrupted sweep leaves only complete
 points; re-running skips them (``--force`` recomputes).
+
+A stored point is trusted only when it is *finished*: a JSON object whose
+``config`` equals the one asked for, with a ``result`` object and, unless the
+run diverged, finite metrics in ``result["final"]`` (NaN is stored as null).
+A damaged file (unreadable, or valid JSON of another shape) or an unfinished
+point is recomputed, with a RuntimeWarning naming the file.
 """
 import hashlib
 import json
 import math
+import numbers
 import os
 import socket
 import threading
 import time
+import warnings
 
 from tinynet.data.fsutil import atomic_file
 
@@ -50,6 +58,35 @@ def read_json(path):
         return json.load(f)
 
 
+def shape_problem(record):
+    """Why ``record`` is not shaped like a point ({"config": {...}, "result": {...},
+    "meta": {...}}; result and meta optional here), or None when it is."""
+    if not isinstance(record, dict):
+        return f"a JSON {type(record).__name__}, not an object"
+    if not isinstance(record.get("config"), dict):
+        return "no config object"
+    for key in ("result", "meta"):
+        if key in record and not isinstance(record[key], dict):
+            return f"{key} is not an object"
+    seconds = record.get("meta", {}).get("seconds", 0.0)
+    if not isinstance(seconds, numbers.Real) or isinstance(seconds, bool):
+        return "meta.seconds is not a number"
+    return None
+
+
+def unfinished_metric(record):
+    """The name of a NaN/inf/null metric in ``result["final"]`` of a run that did not
+    diverge (such a point is not finished), else None."""
+    result = record["result"]
+    if result.get("diverged"):
+        return None
+    final = result.get("final", {})
+    for name, value in (final.items() if isinstance(final, dict) else ()):
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return name
+    return None
+
+
 class PointStore:
     """The finished points of one experiment under ``<out>/<id>/points``."""
 
@@ -73,9 +110,11 @@ class PointStore:
             if name.startswith(".") or not name.endswith(".json"):
                 continue
             try:
-                yield read_json(os.path.join(self.folder, name))
+                record = read_json(os.path.join(self.folder, name))
             except (OSError, ValueError):
                 continue
+            if shape_problem(record) is None:
+                yield record
 
     def path(self, config):
         return os.path.join(self.folder, config_hash(config) + ".json")
@@ -86,12 +125,29 @@ class PointStore:
             return None
         try:
             record = read_json(path)
-        except (OSError, ValueError):
-            return None  # unreadable: recompute rather than trust it
-        return record if record.get("config") == _clean(config) else None
+        except (OSError, ValueError) as exc:
+            return _recompute(path, f"unreadable: {type(exc).__name__}")
+        problem = shape_problem(record) or (None if "result" in record else "no result")
+        if problem:
+            return _recompute(path, problem)
+        if record["config"] != _clean(config):
+            return None  # another config (a hash collision): not this point
+        metric = unfinished_metric(record)
+        if metric is not None:
+            warnings.warn(f"point file {path} has a non-finite metric {metric!r} in a run that did "
+                          f"not diverge: not a finished point; recomputing it", RuntimeWarning,
+                          stacklevel=2)
+            return None
+        return record
 
     def put(self, config, record):
         write_json(self.path(config), record)
+
+
+def _recompute(path, why):
+    warnings.warn(f"point file {path} is damaged ({why}); recomputing it", RuntimeWarning,
+                  stacklevel=3)
+    return None
 
 
 # ----------------------------------------------------------- failed points

@@ -169,6 +169,29 @@ def test_a_tampered_cache_is_not_trusted(tmp_path, toy_spec):
     assert load_decoded(toy_spec) is not None
 
 
+@pytest.mark.parametrize("key", ["train-labels", "test-images"])
+def test_a_flipped_byte_with_the_same_size_and_mtime_is_caught(tmp_path, toy_spec, key):
+    """Oracle: the verified toy arrays.  One byte flipped in a decoded array, size and
+    mtime kept: the cache must not serve it (it did, e.g. a label of 200), and the
+    rebuild says why."""
+    import os
+    d = write_toy_dir(tmp_path / "d")
+    mnist.load_arrays(toy_spec, data_dir=d)
+    path = decoded_dir(toy_spec) / f"{key}.npy"
+    st = os.stat(path)
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xC8  # the last data byte: a label of e.g. 200
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(path).st_size == st.st_size
+    with pytest.warns(RuntimeWarning, match=rf"decoded cache .*{key}\.npy.* does not match its "
+                                            r"digest; rebuilding it from the verified files"):
+        again = mnist.load_arrays(toy_spec, data_dir=d)
+    for k, expected in toy_arrays().items():
+        np.testing.assert_array_equal(again[k], expected)
+    assert load_decoded(toy_spec) is not None  # rebuilt, and trusted again
+
+
 def test_a_cache_for_other_digests_is_ignored(tmp_path, toy_spec):
     mnist.load_arrays(toy_spec, data_dir=write_toy_dir(tmp_path / "d"))
     other = make_toy_spec()

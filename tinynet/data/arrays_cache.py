@@ -10,13 +10,18 @@ reads them with ``allow_pickle=False`` in tens of milliseconds.
 Why the key is the data set and not the source: every source is held to the
 same official MD5s, so verified arrays are identical whichever source they
 came from.  ``manifest.json`` (written last, atomically) records those MD5s,
-each array's shape, dtype, byte size and mtime; the cache is used only when
-all of it matches, so a half-written, stale (other digests) or replaced file
-is ignored and rebuilt from the sources, never trusted.
+each array's shape, dtype, byte size, mtime and the SHA-256 of its bytes; the
+cache is used only when all of it matches, so a half-written, stale (other
+digests), replaced or corrupted file is ignored and rebuilt from the sources,
+never trusted.  Why a digest as well as size and mtime: a flipped bit (a bad
+disk, a careless edit that restores the mtime) keeps both.  SHA-256 because
+it is the fastest digest in hashlib on current CPUs (~1.5 GB/s with SHA
+extensions): about 40 ms for MNIST's 55 MB, on a ~0.1 s load.
 
 Writing the cache is best effort: a read-only home directory only costs
 speed (a warning is issued), never the load itself.
 """
+import hashlib
 import json
 import os
 import time
@@ -26,7 +31,7 @@ from ..backend import np
 from .fsutil import atomic_file, write_bytes_atomic
 from .locations import dataset_cache_dir
 
-FORMAT = 1
+FORMAT = 2  # 2: each array's sha256 (a format-1 cache is rebuilt once)
 MANIFEST = "manifest.json"
 
 
@@ -66,8 +71,17 @@ def load_decoded(spec):
             return None
         if arr.dtype != np.uint8 or arr.shape != f.shape:
             return None
+        if _digest(arr) != entry.get("sha256"):
+            warnings.warn(f"tinynet: the decoded cache file {path} does not match its digest; "
+                          f"rebuilding it from the verified files", RuntimeWarning, stacklevel=3)
+            return None
         arrays[f.key] = arr
     return arrays
+
+
+def _digest(array):
+    """SHA-256 hex digest of a uint8 array's bytes."""
+    return hashlib.sha256(memoryview(np.ascontiguousarray(array)).cast("B")).hexdigest()
 
 
 def save_decoded(spec, arrays, sources):
@@ -81,7 +95,8 @@ def save_decoded(spec, arrays, sources):
                 np.save(out, np.ascontiguousarray(arrays[f.key], dtype=np.uint8), allow_pickle=False)
             st = os.stat(path)
             entries[f.key] = {"shape": list(f.shape), "dtype": "uint8",
-                              "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+                              "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                              "sha256": _digest(arrays[f.key])}
         manifest = {
             "format": FORMAT,
             "dataset": spec.name,

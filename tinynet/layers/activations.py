@@ -6,6 +6,7 @@ any ``x: (N, ...)`` -> ``y`` of the same shape and dtype.
 """
 from .base import Layer
 from .. import backend
+from .. import validation as check
 
 
 class Activation(Layer):
@@ -47,7 +48,7 @@ class LeakyReLU(Activation):
 
     def __init__(self, negative_slope=0.01, dtype=None):
         super().__init__(dtype)
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check.real(negative_slope, "negative_slope", "LeakyReLU")
 
     def forward(self, x, training=False):
         xp = self._xp(x)
@@ -71,7 +72,7 @@ class ELU(Activation):
 
     def __init__(self, alpha=1.0, dtype=None):
         super().__init__(dtype)
-        self.alpha = float(alpha)
+        self.alpha = check.real(alpha, "alpha", "ELU")
 
     def forward(self, x, training=False):
         xp = self._xp(x)

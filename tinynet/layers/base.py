@@ -74,6 +74,16 @@ class Layer:
         return {}
 
     @classmethod
+    def state_shapes(cls, config):
+        """``({param: shape}, {buffer: shape})`` of a layer built from ``config``.
+
+        Computed without building the layer, so ``load`` can check a file's
+        sizes before allocating anything.  Raises TypeError/ValueError for a
+        config whose sizes are not valid.
+        """
+        return {}, {}
+
+    @classmethod
     def from_config(cls, config, dtype=None):
         """Rebuild a layer from ``get_config()`` output (used by ``load``)."""
         config = dict(config)
@@ -148,12 +158,13 @@ class Layer:
         return f"{type(self).__name__}({', '.join(args)})"
 
     # ------------------------------------------------------- input checking
-    def _check_input(self, x, ndim=None, sizes=None, what="input"):
+    def _check_input(self, x, ndim=None, sizes=None, what="input", hint=None):
         """Raise a clear error when ``x`` is not what this layer takes.
 
         ``ndim``: required number of dimensions (batch included);
         ``sizes``: {axis: required size}.  Layers with parameters also
         require ``x.dtype`` to equal their own dtype (no silent upcasts).
+        ``hint``: a likely fix, appended to a shape error.
         """
         if not hasattr(x, "shape") or not hasattr(x, "dtype"):
             raise TypeError(f"{self!r}: expected an array as {what}, got {type(x).__name__}")
@@ -164,14 +175,26 @@ class Layer:
                 f"{self!r}: expected {what} of dtype {self.dtype} (the layer's dtype), "
                 f"got {x.dtype}; cast the data (x.astype('{self.dtype}')) or the layer "
                 f"(layer.astype('{x.dtype}'))")
-        if ndim is not None and x.ndim != ndim:
+        if (ndim is not None and x.ndim != ndim) or any(x.shape[axis] != size
+                                                        for axis, size in (sizes or {}).items()):
+            hint = f" ({hint})" if hint and x.ndim != ndim else ""
             raise ValueError(f"{self!r}: expected {what} of shape {self._shape_text(ndim, sizes)}, "
-                             f"got {tuple(x.shape)}")
-        for axis, size in (sizes or {}).items():
-            if x.shape[axis] != size:
-                raise ValueError(f"{self!r}: expected {what} of shape "
-                                 f"{self._shape_text(ndim, sizes)}, got {tuple(x.shape)}")
+                             f"got {tuple(x.shape)}{hint}")
         backend.array_module(x, *self.params.values())  # raises on mixed devices
+
+    def _check_shape(self, input_shape, ndim=None, sizes=None, hint=None):
+        """``_check_input`` for a per-sample shape (``output_shape``, ``summary``).
+
+        ``ndim`` and ``sizes`` count the batch axis, as in ``_check_input``;
+        sizes that are None (unknown) pass.
+        """
+        shape = (None, *input_shape)
+        if (ndim is not None and len(shape) != ndim) or any(
+                shape[axis] is not None and shape[axis] != size for axis, size in (sizes or {}).items()):
+            hint = f" ({hint})" if hint and len(shape) != ndim else ""
+            text = ", ".join("?" if d is None else str(d) for d in shape[1:])
+            raise ValueError(f"{self!r}: expected input of shape {self._shape_text(ndim, sizes)}, "
+                             f"got (N, {text}){hint}")
 
     @staticmethod
     def _shape_text(ndim, sizes):

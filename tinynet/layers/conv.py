@@ -2,14 +2,13 @@
 from .base import Layer
 from .. import backend
 from .. import regularizers as _regularizers
+from .. import validation as check
 from ..kernels import col2im, conv_input_grad_stride1, conv_output_size, im2col
 
 
-def _pair(value, name):
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) for v in pair):
-        raise ValueError(f"Conv2D: {name} must be an int or a pair of ints, got {value!r}")
-    return pair
+# Said when flat (N, 784) images reach a convolution: the usual mix-up.
+_FLAT_HINT = ("images must be NCHW; for MNIST use load_mnist(flatten=False) or "
+              "X.reshape(-1, 1, 28, 28)")
 
 
 class Conv2D(Layer):
@@ -40,16 +39,12 @@ class Conv2D(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *,
                  init="auto", regularizer=None, dtype=None, seed=0):
         super().__init__(dtype)
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"Conv2D: {name} must be a positive int, got {value!r}")
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride, self.padding = int(stride), int(padding)
-        if self.stride < 1 or self.padding < 0 or min(self.kernel_size) < 1:
-            raise ValueError(f"Conv2D: need kernel_size >= 1, stride >= 1, padding >= 0; got "
-                             f"{self.kernel_size}, {stride}, {padding}")
-        self.init, self.regularizer = init, regularizer
+        self.in_channels = check.positive_int(in_channels, "in_channels", "Conv2D")
+        self.out_channels = check.positive_int(out_channels, "out_channels", "Conv2D")
+        self.kernel_size = check.int_pair(kernel_size, "kernel_size", "Conv2D")
+        self.stride = check.positive_int(stride, "stride", "Conv2D")
+        self.padding = check.non_negative_int(padding, "padding", "Conv2D")
+        self.init, self.regularizer = init, _regularizers.check(regularizer, "Conv2D")
         self._cols = None  # the im2col buffer, reused from step to step (see _columns)
         self.reset_parameters(backend.host_generator(seed))
 
@@ -61,7 +56,7 @@ class Conv2D(Layer):
         self._set_zeros("b", (self.out_channels,))
 
     def forward(self, x, training=False):
-        self._check_input(x, ndim=4, sizes={1: self.in_channels})
+        self._check_input(x, ndim=4, sizes={1: self.in_channels}, hint=_FLAT_HINT)
         kh, kw = self.kernel_size
         if x.shape[2] + 2 * self.padding < kh or x.shape[3] + 2 * self.padding < kw:
             raise ValueError(f"{self!r}: input {tuple(x.shape)} is smaller than the kernel "
@@ -115,6 +110,7 @@ class Conv2D(Layer):
         return col2im(dcols, x_shape, kh, kw, self.stride, self.padding)
 
     def output_shape(self, input_shape):
+        self._check_shape(input_shape, ndim=4, sizes={1: self.in_channels}, hint=_FLAT_HINT)
         _, h, w = input_shape
         kh, kw = self.kernel_size
         size = lambda d, k: None if d is None else conv_output_size(d, k, self.stride, self.padding)
@@ -125,3 +121,10 @@ class Conv2D(Layer):
                 "kernel_size": list(self.kernel_size), "stride": self.stride,
                 "padding": self.padding, "init": self.init,
                 "regularizer": _regularizers.to_config(self.regularizer)}
+
+    @classmethod
+    def state_shapes(cls, config):
+        c = check.positive_int(config.get("in_channels"), "in_channels", "Conv2D")
+        f = check.positive_int(config.get("out_channels"), "out_channels", "Conv2D")
+        kh, kw = check.int_pair(config.get("kernel_size"), "kernel_size", "Conv2D")
+        return {"W": (f, c, kh, kw), "b": (f,)}, {}

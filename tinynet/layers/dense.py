@@ -7,6 +7,7 @@ out_features) and computes ``x @ W`` (the CS231n / Keras convention);
 from .base import Layer
 from .. import backend
 from .. import regularizers as _regularizers
+from .. import validation as check
 
 
 class Dense(Layer):
@@ -31,12 +32,10 @@ class Dense(Layer):
     def __init__(self, in_features, out_features, *, init="auto", regularizer=None,
                  use_bias=True, dtype=None, seed=0):
         super().__init__(dtype)
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"Dense: {name} must be a positive int, got {value!r}")
-        self.in_features, self.out_features = in_features, out_features
-        self.init, self.use_bias = init, use_bias
-        self.regularizer = regularizer
+        self.in_features = check.positive_int(in_features, "in_features", "Dense")
+        self.out_features = check.positive_int(out_features, "out_features", "Dense")
+        self.init, self.use_bias = init, check.boolean(use_bias, "use_bias", "Dense")
+        self.regularizer = _regularizers.check(regularizer, "Dense")
         # A layer built alone gets weights from `seed`; a Sequential redraws
         # them from the model's own seed.
         self.reset_parameters(backend.host_generator(seed))
@@ -70,7 +69,15 @@ class Dense(Layer):
         return grad_out @ W.T if need_input_grad else None   # dx = dy W^T
 
     def output_shape(self, input_shape):
+        self._check_shape(input_shape, ndim=2, sizes={1: self.in_features})
         return (self.out_features,)
+
+    @classmethod
+    def state_shapes(cls, config):
+        i = check.positive_int(config.get("in_features"), "in_features", "Dense")
+        o = check.positive_int(config.get("out_features"), "out_features", "Dense")
+        params = {"W": (i, o), "b": (o,)} if config.get("use_bias", True) else {"W": (i, o)}
+        return params, {}
 
     def get_config(self):
         return {"in_features": self.in_features, "out_features": self.out_features,

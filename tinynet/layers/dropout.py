@@ -1,6 +1,7 @@
 """Inverted dropout: active only when ``training=True``."""
 from .base import Layer
 from .. import backend
+from .. import validation as check
 
 
 class Dropout(Layer):
@@ -20,10 +21,7 @@ class Dropout(Layer):
 
     def __init__(self, p=0.5, dtype=None, seed=0):
         super().__init__(dtype)
-        p = float(p)
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
-        self.p = p
+        self.p = check.real(p, "p", "Dropout", 0.0, 1.0, high_open=True)
         self.reseed(seed)
 
     def reseed(self, seed):

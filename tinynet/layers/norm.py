@@ -1,5 +1,6 @@
 """Batch normalization for dense (N, D) and convolutional (N, C, H, W) inputs."""
 from .base import Layer
+from .. import validation as check
 
 
 class BatchNorm(Layer):
@@ -27,9 +28,9 @@ class BatchNorm(Layer):
 
     def __init__(self, num_features, momentum=0.1, eps=1e-5, dtype=None, seed=0):
         super().__init__(dtype)
-        if not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"BatchNorm: num_features must be a positive int, got {num_features!r}")
-        self.num_features, self.momentum, self.eps = num_features, float(momentum), float(eps)
+        self.num_features = check.positive_int(num_features, "num_features", "BatchNorm")
+        self.momentum = check.real(momentum, "momentum", "BatchNorm", 0.0, 1.0)
+        self.eps = check.real(eps, "eps", "BatchNorm", 0.0, low_open=True)
         self.reset_parameters(None)
 
     def reset_parameters(self, rng, activation=None):
@@ -89,5 +90,15 @@ class BatchNorm(Layer):
         return inv_std * (dxhat - dxhat.mean(axis=axes, keepdims=True)
                           - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True))
 
+    def output_shape(self, input_shape):
+        ndim = len(input_shape) + 1
+        self._check_shape(input_shape, ndim=ndim if ndim in (2, 4) else 2, sizes={1: self.num_features})
+        return tuple(input_shape)
+
     def get_config(self):
         return {"num_features": self.num_features, "momentum": self.momentum, "eps": self.eps}
+
+    @classmethod
+    def state_shapes(cls, config):
+        c = (check.positive_int(config.get("num_features"), "num_features", "BatchNorm"),)
+        return {"gamma": c, "beta": c}, {"running_mean": c, "running_var": c}

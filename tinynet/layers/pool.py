@@ -1,5 +1,6 @@
 """Max pooling over NCHW images."""
 from .base import Layer
+from .. import validation as check
 from ..kernels import conv_output_size, max_pool_backward, max_pool_forward
 
 
@@ -16,13 +17,8 @@ class MaxPool2D(Layer):
 
     def __init__(self, kernel_size, stride=None, dtype=None):
         super().__init__(dtype)
-        k = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
-        if len(k) != 2 or min(k) < 1:
-            raise ValueError(f"MaxPool2D: kernel_size must be a positive int or pair, got {kernel_size!r}")
-        self.kernel_size = k
-        self.stride = int(stride) if stride is not None else None
-        if self.stride is not None and self.stride < 1:
-            raise ValueError(f"MaxPool2D: stride must be >= 1, got {stride}")
+        self.kernel_size = k = check.int_pair(kernel_size, "kernel_size", "MaxPool2D")
+        self.stride = None if stride is None else check.positive_int(stride, "stride", "MaxPool2D")
         if self.stride is None and k[0] != k[1]:
             raise ValueError(f"MaxPool2D: a rectangular window {k} needs an explicit stride")
 
@@ -44,6 +40,7 @@ class MaxPool2D(Layer):
         return max_pool_backward(grad_out, self._require_cache())
 
     def output_shape(self, input_shape):
+        self._check_shape(input_shape, ndim=4)
         c, h, w = input_shape
         kh, kw = self.kernel_size
         size = lambda d, k: None if d is None else conv_output_size(d, k, self._stride, 0)

@@ -2,6 +2,7 @@
 import math
 
 from .base import Layer
+from .. import validation as check
 
 
 class Flatten(Layer):
@@ -29,7 +30,10 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, dtype=None):
         super().__init__(dtype)
-        self.target_shape = tuple(int(d) for d in target_shape)
+        if not isinstance(target_shape, (tuple, list)) or not target_shape:
+            raise TypeError(f"Reshape: target_shape must be a non-empty tuple of ints, got {target_shape!r}")
+        self.target_shape = tuple(check.positive_int(d, f"target_shape[{i}]", "Reshape")
+                                  for i, d in enumerate(target_shape))
 
     def forward(self, x, training=False):
         self._check_input(x)
@@ -43,6 +47,10 @@ class Reshape(Layer):
         return grad_out.reshape(self._require_cache())
 
     def output_shape(self, input_shape):
+        if None not in input_shape and math.prod(input_shape) != math.prod(self.target_shape):
+            raise ValueError(f"{self!r}: cannot reshape input of shape (N, "
+                             f"{', '.join(map(str, input_shape))}) to (N, "
+                             f"{', '.join(map(str, self.target_shape))}): sizes differ")
         return self.target_shape
 
     def get_config(self):
