@@ -18,6 +18,11 @@ only from tinynet's closed registry of class names (never an importable path),
 so loading a file cannot run code.  Loading is strict: a missing or extra
 array, or a shape that differs from the architecture, is an error.
 
+Division of work: this module reads and writes files of layers; it never
+builds a model.  ``tinynet.load`` (model.py) wraps ``read_layers`` in a
+``Sequential``, and ``Sequential.save`` calls ``save`` here: model.py imports
+io.py, never the other way round.
+
 Crash safety: ``save`` writes to a temporary file in the target folder,
 flushes it to disk, then renames it over the target (atomic on POSIX and
 Windows), so a crash leaves either the old file or the new one, never half.
@@ -26,10 +31,11 @@ import json
 import os
 import zipfile
 
-from . import __version__, backend
+from . import backend
 from .backend import np
-from .data.fsutil import atomic_file
+from .fsutil import atomic_file
 from .layers import REGISTRY
+from .version import __version__
 
 FORMAT_VERSION = 1
 HEADER_KEY = "__tinynet__"
@@ -68,9 +74,11 @@ def save(model, path):
         np.savez(f, **arrays)  # a file object: savez must not append ".npz"
 
 
-def load(path):
-    """Rebuild a model saved with ``model.save(path)`` (on the current backend)."""
-    from .model import Sequential
+def read_layers(path):
+    """The layers, seed and dtype of a file written by ``save``: ``(layers, seed, dtype)``.
+
+    The layers carry their saved weights (on the current backend).
+    """
     path = os.fspath(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
@@ -86,10 +94,10 @@ def load(path):
             json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{path}: cannot read a tinynet model file "
                              f"(truncated or corrupted?): {type(exc).__name__}: {exc}") from None
-    return _build(path, header, arrays, Sequential)
+    return _build(path, header, arrays)
 
 
-def _build(path, header, arrays, Sequential):
+def _build(path, header, arrays):
     if not isinstance(header, dict) or header.get("format") != "tinynet":
         raise ModelFileError(f"{path}: not a tinynet model file (header format "
                              f"{header.get('format') if isinstance(header, dict) else header!r})")
@@ -139,5 +147,4 @@ def _build(path, header, arrays, Sequential):
     extra = set(arrays) - expected
     if extra:
         raise ModelFileError(f"{path}: unexpected arrays {sorted(extra)} (not in the architecture)")
-    model = Sequential(layers, seed=seed, dtype=dtype)
-    return model
+    return layers, seed, dtype

@@ -19,7 +19,8 @@ import time
 from . import backend
 from .backend import np
 from .callbacks import History
-from .data import batch_indices
+from .io import read_layers, save as _save
+from .batching import batch_indices
 from .layers.activations import Activation, ReLU
 from .layers.base import Layer
 from .layers.dropout import Dropout
@@ -456,5 +457,14 @@ class Sequential:
 
     def save(self, path):
         """Write the architecture and weights to one .npz file (atomically)."""
-        from .io import save
-        save(self, path)
+        _save(self, path)
+
+
+def load(path):
+    """Rebuild a model saved with ``model.save(path)`` (on the current backend).
+
+    Raises :class:`tinynet.io.ModelFileError` for a file that is not a valid
+    tinynet model.
+    """
+    layers, seed, dtype = read_layers(path)
+    return Sequential(layers, seed=seed, dtype=dtype)

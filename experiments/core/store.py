@@ -12,7 +12,7 @@ import json
 import math
 import os
 
-from tinynet.data.fsutil import atomic_file
+from tinynet.fsutil import atomic_file
 
 
 def config_hash(config):
