@@ -47,6 +47,32 @@ class DivergenceError(RuntimeError):
             f"learning rate.")
 
 
+def _reraise_in_layer(exc, index, layer, phase):
+    """Re-raise ``exc`` (from layer ``index``'s ``phase``) saying which layer it came from.
+
+    The original exception stays in the chain (``raise ... from exc``), so the
+    traceback still ends at the file and line that failed, a learner's own
+    layer included.  The message gets "layer i of the model" in front, and
+    the layer's class and phase when the message does not name them already.
+    An exception type that cannot be rebuilt from a message (a custom
+    ``__init__``) is re-raised as it is, with the location as a note (3.11+).
+    """
+    name = type(layer).__name__
+    text = str(exc)
+    where = f"layer {index} of the model"
+    if not text.startswith(name):
+        where += f" ({name}.{phase})"
+    try:
+        located = type(exc)(f"{where}: {text}")
+    except Exception:
+        located = None
+    if located is None or str(located) != f"{where}: {text}":
+        if hasattr(exc, "add_note"):
+            exc.add_note(where)
+        raise exc
+    raise located from exc
+
+
 def _max_epochs_override(epochs):
     # TINYNET_MAX_EPOCHS caps every fit (smoke tests, quick looks), like
     # Keras's KERAS_MAX_EPOCHS.
@@ -133,8 +159,8 @@ class Sequential:
         for i, layer in enumerate(self.layers):
             try:
                 x = layer.forward(x, training=training)
-            except (ValueError, TypeError) as exc:
-                raise type(exc)(f"layer {i} of the model: {exc}") from None
+            except Exception as exc:
+                _reraise_in_layer(exc, i, layer, "forward")
         return x
 
     __call__ = forward
@@ -155,7 +181,10 @@ class Sequential:
         if first is None:
             return None
         for i in range(len(self.layers) - 1, first - 1, -1):
-            grad_out = self.layers[i].backward(grad_out, need_input_grad=i > first)
+            try:
+                grad_out = self.layers[i].backward(grad_out, need_input_grad=i > first)
+            except Exception as exc:
+                _reraise_in_layer(exc, i, self.layers[i], "backward")
         return grad_out
 
     def trainable_items(self):
@@ -329,8 +358,8 @@ class Sequential:
         for i in order:
             try:
                 x = self.layers[i].forward(x, training=True)
-            except (ValueError, TypeError) as exc:
-                raise type(exc)(f"layer {i} of the model: {exc}") from None
+            except Exception as exc:
+                _reraise_in_layer(exc, i, self.layers[i], "forward")
         return x
 
     def _backward_in_order(self, grad_out, order):
@@ -341,7 +370,10 @@ class Sequential:
         for i in reversed(order):
             if i < first:
                 break
-            grad_out = self.layers[i].backward(grad_out, need_input_grad=i > first)
+            try:
+                grad_out = self.layers[i].backward(grad_out, need_input_grad=i > first)
+            except Exception as exc:
+                _reraise_in_layer(exc, i, self.layers[i], "backward")
         return grad_out
 
     def _check_finite(self, step_losses, lo, hi, epoch, optimizer, snapshot):
