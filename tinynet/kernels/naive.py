@@ -8,7 +8,8 @@ exactly the same numbers, and the tests check that they do, on random
 inputs, odd strides, padding, non-contiguous arrays and ties.  These loops
 are slow (pure Python): use them on tiny inputs, to learn and to check.
 
-Host NumPy arrays only.  Conventions (the same as tinynet's layers):
+NumPy arrays (or CuPy: ``xp`` comes from the inputs, but loops on a GPU
+are slower still).  Conventions (the same as tinynet's layers):
 
 * NCHW inputs ``x: (N, C, H, W)``, conv weights ``w: (F, C, HH, WW)``, bias
   ``b: (F,)``; zero padding ``pad`` on both sides of H and W; cross-correlation
@@ -22,7 +23,7 @@ if ``out[k] = f(inputs)``, then every input that ``out[k]`` read receives
 ``dout[k] * d out[k] / d input``, and the contributions of different outputs
 add up (an input read by two windows gets two terms).
 """
-from ..backend import np
+from ..backend import array_module
 
 
 def output_size(size, kernel, stride, pad):
@@ -32,7 +33,8 @@ def output_size(size, kernel, stride, pad):
 
 def pad_images(x, pad):
     """x: (N, C, H, W) -> (N, C, H + 2*pad, W + 2*pad) with zeros around each image."""
-    return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    xp = array_module(x)
+    return xp.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
 
 
 # ------------------------------------------------------------------ conv
@@ -43,17 +45,18 @@ def conv2d_forward_naive(x, w, b, stride=1, pad=0):
     out: (N, F, H', W') with H' = 1 + (H + 2*pad - HH) // stride.
     Returns ``(out, cache)``; ``cache = (x, w, b, stride, pad)``.
     """
+    xp = array_module(x)
     n_, c_, h, wd = x.shape
     f_, _, hh, ww = w.shape
     oh, ow = output_size(h, hh, stride, pad), output_size(wd, ww, stride, pad)
     xpad = pad_images(x, pad)
-    out = np.zeros((n_, f_, oh, ow), dtype=np.result_type(x, w))
+    out = xp.zeros((n_, f_, oh, ow), dtype=xp.result_type(x, w))
     for n in range(n_):
         for f in range(f_):
             for i in range(oh):
                 for j in range(ow):
                     window = xpad[n, :, i * stride:i * stride + hh, j * stride:j * stride + ww]
-                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+                    out[n, f, i, j] = xp.sum(window * w[f]) + b[f]
     return out, (x, w, b, stride, pad)
 
 
@@ -68,14 +71,15 @@ def conv2d_backward_naive(dout, cache):
         d out / d b[f]   = 1       ->  db[f]               += dout[n, f, i, j]
     The gradient that lands in the zero padding belongs to no input: cut it off.
     """
+    xp = array_module(dout)
     x, w, b, stride, pad = cache
     n_, c_, h, wd = x.shape
     f_, _, hh, ww = w.shape
     _, _, oh, ow = dout.shape
     xpad = pad_images(x, pad)
-    dxpad = np.zeros_like(xpad, dtype=np.result_type(x, dout))
-    dw = np.zeros_like(w, dtype=np.result_type(w, dout))
-    db = np.zeros_like(b, dtype=np.result_type(b, dout))
+    dxpad = xp.zeros_like(xpad, dtype=xp.result_type(x, dout))
+    dw = xp.zeros_like(w, dtype=xp.result_type(w, dout))
+    db = xp.zeros_like(b, dtype=xp.result_type(b, dout))
     for n in range(n_):
         for f in range(f_):
             for i in range(oh):
@@ -100,10 +104,11 @@ def im2col_naive(x, hh, ww, stride=1, pad=0):
     as (F, N*H'*W'): the sum over (c, p, q) in conv2d_forward_naive is the
     sum over the rows of cols.
     """
+    xp = array_module(x)
     n_, c_, h, wd = x.shape
     oh, ow = output_size(h, hh, stride, pad), output_size(wd, ww, stride, pad)
     xpad = pad_images(x, pad)
-    cols = np.zeros((c_ * hh * ww, n_ * oh * ow), dtype=x.dtype)
+    cols = xp.zeros((c_ * hh * ww, n_ * oh * ow), dtype=x.dtype)
     for n in range(n_):
         for i in range(oh):
             for j in range(ow):
@@ -127,9 +132,10 @@ def col2im_naive(dcols, x_shape, hh, ww, stride=1, pad=0):
     = col2im(dL/dcols).  Windows overlap when stride < kernel size: an input
     element copied into several columns collects several terms (the +=).
     """
+    xp = array_module(dcols)
     n_, c_, h, wd = x_shape
     oh, ow = output_size(h, hh, stride, pad), output_size(wd, ww, stride, pad)
-    dxpad = np.zeros((n_, c_, h + 2 * pad, wd + 2 * pad), dtype=dcols.dtype)
+    dxpad = xp.zeros((n_, c_, h + 2 * pad, wd + 2 * pad), dtype=dcols.dtype)
     for n in range(n_):
         for i in range(oh):
             for j in range(ow):
@@ -145,9 +151,10 @@ def maxpool_forward_naive(x, pool_height, pool_width, stride):
     Shapes: x: (N, C, H, W) -> out: (N, C, H', W'), H' = 1 + (H - ph) // s.
     Returns ``(out, cache)``; ``cache = (x, ph, pw, stride)``.
     """
+    xp = array_module(x)
     n_, c_, h, wd = x.shape
     oh, ow = output_size(h, pool_height, stride, 0), output_size(wd, pool_width, stride, 0)
-    out = np.zeros((n_, c_, oh, ow), dtype=x.dtype)
+    out = xp.zeros((n_, c_, oh, ow), dtype=x.dtype)
     for n in range(n_):
         for c in range(c_):
             for i in range(oh):
@@ -170,18 +177,19 @@ def maxpool_backward_naive(dout, cache):
     there, and some rule must pick *one* element (sending dout to each tied
     element would count it several times: the sum of dx would exceed the sum
     of dout).  tinynet, like PyTorch, picks the first in row-major window
-    order: ``np.argmax`` of the flattened window returns exactly that one.
+    order: ``argmax`` of the flattened window returns exactly that one.
 
     Shapes: dout: (N, C, H', W') -> dx: (N, C, H, W).
     """
+    xp = array_module(dout)
     x, ph, pw, stride = cache
     n_, c_, oh, ow = dout.shape
-    dx = np.zeros_like(x, dtype=np.result_type(x, dout))
+    dx = xp.zeros_like(x, dtype=xp.result_type(x, dout))
     for n in range(n_):
         for c in range(c_):
             for i in range(oh):
                 for j in range(ow):
                     window = x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw]
-                    p, q = np.unravel_index(np.argmax(window), window.shape)
+                    p, q = xp.unravel_index(xp.argmax(window), window.shape)
                     dx[n, c, i * stride + p, j * stride + q] += dout[n, c, i, j]
     return dx
