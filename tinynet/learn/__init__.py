@@ -14,10 +14,12 @@ shapes; for each check it says what passed and, on failure, which tensor
 shows it.  It never prints the solution.
 
 Modules: exercises (what each exercise is and what it is checked against),
-checks (running the checks and writing the report), __main__ (the command
-line); templates/ holds the files ``start`` writes.
+checks (problems, comparisons, calling the learner's code), run (running an
+exercise's checks on a file, the report), __main__ (the command line);
+templates/ holds the files ``start`` writes.
 """
 from .exercises import EXERCISES
-from .checks import check_file, load_exercise_file
+from .checks import load_exercise_file
+from .run import check_file
 
 __all__ = ["EXERCISES", "check_file", "load_exercise_file"]

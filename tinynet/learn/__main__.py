@@ -3,7 +3,7 @@ import argparse
 import os
 import sys
 
-from .checks import check_file
+from .run import check_file
 from .exercises import EXERCISES
 
 

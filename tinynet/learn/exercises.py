@@ -155,7 +155,7 @@ class LayerExercise(Exercise):
         case = _describe(self.fixed_case)
         return [(f"forward: y matches the reference ({case})",
                  lambda m: self.run(m, self.fixed_case, parts=("y",))),
-                (f"backward: dx and the parameter gradients match the reference",
+                ("backward: dx and the parameter gradients match the reference",
                  lambda m: self.run(m, self.fixed_case)),
                 ("finite differences (tinynet.gradcheck, float64)", self.finite_differences),
                 (f"hypothesis search: {self.examples} random small cases", self.search),
