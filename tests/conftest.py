@@ -23,7 +23,7 @@ import pytest
 import tinynet as tn
 from tinynet import backend
 
-# Helpers (oracles.py, helpers.py) live next to this file; tests in
+# Helpers (helpers.py; the oracles are tinynet/kernels/naive.py) live next to this file; tests in
 # sub-folders import them as top-level modules.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from helpers import wanted_backends  # noqa: E402

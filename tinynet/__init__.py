@@ -5,14 +5,14 @@ backend (NumPy on the CPU, CuPy on an NVIDIA GPU).  Start with
 ``tinynet.layers.dense`` to see the pattern, and ``tinynet.gradcheck`` to
 check any layer's backward against finite differences.
 """
-__version__ = "0.1.0"
+from .version import __version__
 
 from . import backend
 from .backend import get_backend, get_default_dtype, set_default_dtype, use_backend
 from . import layers, losses, optim, schedules, init, callbacks, data
 from .regularizers import L1, L2, L1L2
-from .model import DivergenceError, Sequential
-from .io import ModelFileError, load
+from .model import DivergenceError, Sequential, load
+from .io import ModelFileError
 from .gradcheck import gradcheck
 
 __all__ = [

@@ -25,6 +25,11 @@ header describes, and the model's total size against a limit
 missing or extra array, or a shape that differs from the architecture, is an
 error.  Every malformed file raises :class:`ModelFileError`.
 
+Division of work: this module reads and writes files of layers; it never
+builds a model.  ``tinynet.load`` (model.py) wraps ``read_layers`` in a
+``Sequential``, and ``Sequential.save`` calls ``save`` here: model.py imports
+io.py, never the other way round.
+
 Crash safety: ``save`` writes to a temporary file in the target folder,
 flushes it to disk, then renames it over the target (atomic on POSIX and
 Windows), so a crash leaves either the old file or the new one, never half.
@@ -36,12 +41,13 @@ import stat
 import zipfile
 import zlib
 
-from . import __version__, backend
+from . import backend
 from . import validation as check
 from .backend import np
-from .data.fsutil import atomic_file
+from .fsutil import atomic_file
 from .layers import REGISTRY
 from .safe_npz import NpzError, NpzIndex
+from .version import __version__
 
 FORMAT_VERSION = 1
 HEADER_KEY = "__tinynet__"
@@ -100,8 +106,11 @@ def max_model_bytes():
     return value
 
 
-def load(path, max_bytes=None):
-    """Rebuild a model saved with ``model.save(path)`` (on the current backend).
+def read_layers(path, max_bytes=None):
+    """The layers, seed and dtype of a file written by ``save``: ``(layers, seed, dtype)``.
+
+    The layers carry their saved weights (on the current backend);
+    ``tn.load`` (model.py) wraps them in a ``Sequential``.
 
     Every malformed file raises :class:`ModelFileError` (a missing one,
     FileNotFoundError).  The whole header and every array's declared shape
@@ -109,7 +118,6 @@ def load(path, max_bytes=None):
     model needing more than ``max_bytes`` (default :func:`max_model_bytes`,
     1 GiB) of parameters and buffers, or a file larger than that, is refused.
     """
-    from .model import Sequential
     path = os.fspath(path)
     limit = max_model_bytes() if max_bytes is None else check.positive_int(max_bytes, "max_bytes", "load")
     with _open_regular_file(path, limit) as f:
@@ -131,7 +139,7 @@ def load(path, max_bytes=None):
         except (zipfile.BadZipFile, NpzError, OSError, EOFError, zlib.error) as exc:
             raise ModelFileError(f"{path}: cannot read a tinynet model file "
                                  f"(truncated or corrupted?): {type(exc).__name__}: {exc}") from None
-    return Sequential(layers, seed=seed, dtype=dtype)
+    return layers, seed, dtype
 
 
 @contextlib.contextmanager

@@ -89,10 +89,15 @@ class SoftmaxCrossEntropy(Loss):
         return loss
 
     def backward(self):
+        # Derivation, for one row i (drop i): L_i = log sum_j exp(z_j) - z_y.
+        #   d/dz_k log sum_j exp(z_j) = exp(z_k) / sum_j exp(z_j) = p_k   (softmax)
+        #   d/dz_k z_y                = [k == y]                         (onehot)
+        # so dL_i/dz_k = p_k - [k == y], and L = 1/N sum_i L_i brings the 1/N.
+        # (The shift by max_j z_j changes no L_i: it cancels between the two terms.)
         probs, target, rows = self._require_cache()
         grad = probs.copy()
-        grad[rows, target] -= 1  # one label per row: no duplicate indices
-        grad /= probs.shape[0]
+        grad[rows, target] -= 1  # p - onehot(y); one label per row: no duplicate indices
+        grad /= probs.shape[0]   # the batch mean's 1/N
         return grad
 
     def metric(self, pred, target):
@@ -145,6 +150,8 @@ class MSE(Loss):
         return xp.vdot(diff.ravel(), diff.ravel()) / diff.size
 
     def backward(self):
+        # L = 1/M sum_k (p_k - t_k)^2, and only term k depends on p_k:
+        # dL/dp_k = 1/M * 2 (p_k - t_k).  M counts every element, not just N.
         diff = self._require_cache()
         return diff * (2.0 / diff.size)
 
@@ -161,6 +168,10 @@ class BinaryCrossEntropy(Loss):
         self._check_pred(pred)
         _check_same_shape(self, pred, target)
         xp = backend.array_module(pred, target)
+        # With s = sigmoid(z): l = -y log s - (1 - y) log(1 - s).  log s = -log(1 + e^-z)
+        # and log(1 - s) = -z - log(1 + e^-z), so l = z - z y + log(1 + e^-z).  For z < 0
+        # e^-z overflows; log(1 + e^-z) = -z + log(1 + e^z) rewrites it as
+        # l = max(z, 0) - z y + log(1 + e^-|z|), finite for every z.
         if backend.device_of(target) == "numpy" and target.size:  # on the GPU: fit checks once
             self._check_range(target)
         loss = (xp.maximum(pred, 0) - pred * target + xp.log1p(xp.exp(-xp.abs(pred)))).mean()
@@ -170,6 +181,8 @@ class BinaryCrossEntropy(Loss):
     def backward(self):
         pred, target = self._require_cache()
         xp = backend.array_module(pred)
+        # From l = z - z y + log(1 + e^-z):  dl/dz = 1 - y - e^-z / (1 + e^-z)
+        #   = 1 - y - (1 - s) = s - y,  with s = sigmoid(z); the mean brings 1/M.
         # sigmoid via tanh: no overflow for large |z|
         sig = 0.5 * (xp.tanh(0.5 * pred) + 1)
         return (sig - target) / pred.size

@@ -20,8 +20,9 @@ import warnings
 from . import backend
 from . import validation as check
 from .backend import np
+from .batching import batch_indices
 from .callbacks import Callback, History
-from .data import batch_indices
+from .io import read_layers, save as _save
 from .layers.activations import Activation, ReLU
 from .layers.base import Layer
 from .layers.dropout import Dropout
@@ -85,6 +86,32 @@ def _input_guess(layer):
     if hasattr(layer, "in_channels"):
         return (layer.in_channels, None, None)
     return None
+
+
+def _reraise_in_layer(exc, index, layer, phase):
+    """Re-raise ``exc`` (from layer ``index``'s ``phase``) saying which layer it came from.
+
+    The original exception stays in the chain (``raise ... from exc``), so the
+    traceback still ends at the file and line that failed, a learner's own
+    layer included.  The message gets "layer i of the model" in front, and
+    the layer's class and phase when the message does not name them already.
+    An exception type that cannot be rebuilt from a message (a custom
+    ``__init__``) is re-raised as it is, with the location as a note (3.11+).
+    """
+    name = type(layer).__name__
+    text = str(exc)
+    where = f"layer {index} of the model"
+    if not text.startswith(name):
+        where += f" ({name}.{phase})"
+    try:
+        located = type(exc)(f"{where}: {text}")
+    except Exception:
+        located = None
+    if located is None or str(located) != f"{where}: {text}":
+        if hasattr(exc, "add_note"):
+            exc.add_note(where)
+        raise exc
+    raise located from exc
 
 
 def _max_epochs_override(epochs):
@@ -181,8 +208,8 @@ class Sequential:
         for i, layer in enumerate(self.layers):
             try:
                 x = layer.forward(x, training=training)
-            except (ValueError, TypeError) as exc:
-                raise type(exc)(f"layer {i} of the model: {exc}") from None
+            except Exception as exc:
+                _reraise_in_layer(exc, i, layer, "forward")
         return x
 
     __call__ = forward
@@ -203,7 +230,10 @@ class Sequential:
         if first is None:
             return None
         for i in range(len(self.layers) - 1, first - 1, -1):
-            grad_out = self.layers[i].backward(grad_out, need_input_grad=i > first)
+            try:
+                grad_out = self.layers[i].backward(grad_out, need_input_grad=i > first)
+            except Exception as exc:
+                _reraise_in_layer(exc, i, self.layers[i], "backward")
         return grad_out
 
     def trainable_items(self):
@@ -271,7 +301,7 @@ class Sequential:
             try:
                 shape = layer.output_shape(shape)
             except (ValueError, TypeError) as exc:
-                raise type(exc)(f"layer {i} of the model: {exc}") from None
+                raise type(exc)(f"layer {i} of the model: {exc}") from exc
         return shape
 
     def _non_finite_weights(self):
@@ -418,8 +448,8 @@ class Sequential:
         for i in order:
             try:
                 x = self.layers[i].forward(x, training=True)
-            except (ValueError, TypeError) as exc:
-                raise type(exc)(f"layer {i} of the model: {exc}") from None
+            except Exception as exc:
+                _reraise_in_layer(exc, i, self.layers[i], "forward")
         return x
 
     def _backward_in_order(self, grad_out, order):
@@ -430,7 +460,10 @@ class Sequential:
         for i in reversed(order):
             if i < first:
                 break
-            grad_out = self.layers[i].backward(grad_out, need_input_grad=i > first)
+            try:
+                grad_out = self.layers[i].backward(grad_out, need_input_grad=i > first)
+            except Exception as exc:
+                _reraise_in_layer(exc, i, self.layers[i], "backward")
         return grad_out
 
     def _check_finite(self, step_losses, lo, hi, epoch, optimizer, snapshot):
@@ -566,7 +599,7 @@ class Sequential:
                 try:
                     shape = layer.output_shape(shape)
                 except (ValueError, TypeError) as exc:
-                    raise type(exc)(f"layer {i} of the model: {exc}") from None
+                    raise type(exc)(f"layer {i} of the model: {exc}") from exc
             frozen = "" if layer.trainable or not layer.params else " (frozen)"
             text = ("(N, " + ", ".join("?" if d is None else str(d) for d in shape) + ")"
                     if shape is not None else "(N, ?)")
@@ -587,5 +620,17 @@ class Sequential:
 
     def save(self, path):
         """Write the architecture and weights to one .npz file (atomically)."""
-        from .io import save
-        save(self, path)
+        _save(self, path)
+
+
+def load(path, max_bytes=None):
+    """Rebuild a model saved with ``model.save(path)`` (on the current backend).
+
+    Every malformed file raises :class:`tinynet.io.ModelFileError` (a missing
+    one, FileNotFoundError).  The whole header and every array's declared
+    shape are checked against the architecture before anything is allocated,
+    and a model needing more than ``max_bytes`` (default
+    :func:`tinynet.io.max_model_bytes`, 1 GiB) is refused.
+    """
+    layers, seed, dtype = read_layers(path, max_bytes=max_bytes)
+    return Sequential(layers, seed=seed, dtype=dtype)

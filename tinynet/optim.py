@@ -161,6 +161,10 @@ class Adam(Optimizer):
         xp.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - b2
         v += tmp
+        # Bias correction: m starts at 0, so m_t = (1 - b1) sum_{s<=t} b1^(t-s) g_s, and
+        # for a steady gradient g, E[m_t] = g (1 - b1) sum_{s<t} b1^s = g (1 - b1^t):
+        # early averages are shrunk towards 0 by c1 = 1 - b1^t (e.g. 0.1 g at t = 1).
+        # m_t / c1 undoes that; likewise v_t / c2, c2 = 1 - b2^t, for E[g^2].
         # lr/c1 * m / (sqrt(v)/sqrt(c2) + eps) = (lr sqrt(c2)/c1) * m / (sqrt(v) + eps sqrt(c2))
         # with c1 = 1 - b1^t, c2 = 1 - b2^t: the bias corrections become two
         # scalars, one pass over the parameter fewer than dividing v by c2.

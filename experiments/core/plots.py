@@ -21,7 +21,7 @@ def save(fig, path):
     Several runners may share one results folder: a reader never sees a
     half-written PNG, and a crash leaves the previous figure in place.
     """
-    from tinynet.data.fsutil import atomic_file
+    from tinynet.fsutil import atomic_file
     fig.tight_layout()
     with atomic_file(path) as f:
         fig.savefig(f, dpi=DPI, format="png")

@@ -8,7 +8,7 @@ import json
 import os
 import time
 
-from tinynet.data.fsutil import atomic_file
+from tinynet.fsutil import atomic_file
 
 import experiments
 from .progress import duration as _duration

@@ -23,7 +23,7 @@ import threading
 import time
 import warnings
 
-from tinynet.data.fsutil import atomic_file
+from tinynet.fsutil import atomic_file
 
 
 def config_hash(config):

@@ -1,4 +1,4 @@
-"""The fast conv / pool kernels against the naive nested-loop oracles (tests/oracles.py).
+"""The fast conv / pool kernels against the naive nested-loop oracles (tinynet/kernels/naive.py).
 
 Oracles: ``conv2d_forward_naive`` / ``conv2d_backward_naive`` and
 ``maxpool_forward_naive`` / ``maxpool_backward_naive`` (first-max tie rule),
@@ -13,10 +13,10 @@ from hypothesis import given, strategies as st
 import tinynet as tn
 from tinynet import layers as L
 from tinynet.kernels import col2im, im2col
+from tinynet.kernels.naive import (col2im_naive, conv2d_backward_naive, conv2d_forward_naive,
+                                   im2col_naive, maxpool_backward_naive, maxpool_forward_naive)
 
 from helpers import GRAD_TOL, numeric_grad, prop, relative_error
-from oracles import (conv2d_backward_naive, conv2d_forward_naive, maxpool_backward_naive,
-                     maxpool_forward_naive)
 
 SEEDS = st.integers(0, 2**32 - 1)
 
@@ -122,6 +122,44 @@ def test_col2im_is_the_adjoint_of_im2col(xp_backend, case):
     lhs = float((cols * c).sum())
     rhs = float((x * col2im(c, shape, kh, kw, stride, pad)).sum())
     assert lhs == pytest.approx(rhs, rel=1e-10, abs=1e-10)
+
+
+@prop(10)
+@given(case=conv_cases())
+def test_im2col_col2im_match_their_loops_and_are_adjoint(case):
+    """The loop versions: im2col(x) equals the fast im2col, col2im(G) the fast col2im, and
+    <im2col x, G> = <x, col2im G> (the identity that makes col2im the gradient)."""
+    shape, f, (kh, kw), stride, pad, seed = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    cols = im2col_naive(x, kh, kw, stride, pad)
+    np.testing.assert_array_equal(cols, im2col(x, kh, kw, stride, pad)[0])
+    G = rng.standard_normal(cols.shape)
+    dx = col2im_naive(G, shape, kh, kw, stride, pad)
+    np.testing.assert_allclose(dx, col2im(G, shape, kh, kw, stride, pad), rtol=1e-12, atol=1e-12)
+    assert np.vdot(cols, G) == pytest.approx(np.vdot(x, dx), rel=1e-10, abs=1e-10)
+    # and im2col turns the convolution into one product: Wm @ cols + b
+    w, b = rng.standard_normal((f, shape[1], kh, kw)), rng.standard_normal(f)
+    y = (w.reshape(f, -1) @ cols + b[:, None]).reshape(f, shape[0], *conv_out(shape, kh, kw, stride, pad))
+    np.testing.assert_allclose(y.transpose(1, 0, 2, 3), conv2d_forward_naive(x, w, b, stride, pad)[0],
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_col2im_without_the_adjoint_property_would_be_caught():
+    """Guard: a col2im that *assigns* instead of adding (loses overlaps) breaks the identity."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 1, 4, 4))
+    cols = im2col_naive(x, 3, 3, 1, 0)
+    G = rng.standard_normal(cols.shape)
+    wrong = np.zeros_like(x)
+    for k in range(4):                       # 2x2 windows positions, each overwrites
+        i, j = divmod(k, 2)
+        wrong[0, :, i:i + 3, j:j + 3] = G[:, k].reshape(1, 3, 3)
+    assert abs(np.vdot(cols, G) - np.vdot(x, wrong)) > 1e-3
+
+
+def conv_out(shape, kh, kw, stride, pad):
+    return ((shape[2] + 2 * pad - kh) // stride + 1, (shape[3] + 2 * pad - kw) // stride + 1)
 
 
 # ------------------------------------------------------------------- ties

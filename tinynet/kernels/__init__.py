@@ -1,5 +1,11 @@
 """Pure array kernels shared by layers: im2col/col2im, pooling windows, CPU threads.
 
+Start with ``naive.py``: convolution, im2col/col2im and max pooling as plain
+loops, the math the fast kernels must reproduce (and the tests' oracle).
+Then ``im2col.py`` (windows as matrix columns, col2im), ``conv.py`` (the
+convolution's matrix products), ``pooling.py`` (window maxima and the
+first-max routing) and ``threads.py`` (splitting work over CPU threads).
+
 Kernels take and return arrays, get ``xp`` from their inputs and keep no state
 (``threads`` keeps only the thread count for splitting big element-wise work).
 """

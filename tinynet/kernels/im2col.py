@@ -21,7 +21,13 @@ Python loop over pixels, and copied once into the contiguous ``cols``.  The
 view works for any memory layout of ``x`` (it uses x's own strides).
 
 col2im is its adjoint: each column's gradient is added back onto the window it
-came from.  Windows overlap when s < k, so the additions must accumulate; we
+came from.  Why that is the gradient: im2col is linear, cols = A x with A a 0/1
+matrix (each entry of cols copies one element of x), and for every G
+
+    <im2col(x), G> = <A x, G> = <x, A^T G> = <x, col2im(G)>
+
+so col2im = A^T, and dL/dx = A^T dL/dcols = col2im(dL/dcols).  The tests check
+this identity on random x and G (``naive.col2im_naive`` is the loop version).  Windows overlap when s < k, so the additions must accumulate; we
 loop over the kh*kw kernel offsets and add one strided slice at a time, which
 is deterministic and never writes one element twice in one operation (unlike
 ``add.at`` or duplicate-index assignment, whose result CuPy leaves undefined).

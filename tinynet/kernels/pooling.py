@@ -4,6 +4,10 @@ For each kernel offset (i, j) the strided slice ``x[:, :, i::s, j::s]`` holds
 that offset's element of every window at once, so a window maximum is kh*kw
 element-wise maxima of whole arrays.
 
+Routing: a window's maximum equals one of its elements, so its derivative is 1
+for that element and 0 for the others: the window's gradient goes there, and
+overlapping windows add up (``naive.maxpool_backward_naive`` as loops).
+
 Tie rule (documented, and the same as PyTorch's): when several elements of a
 window are equal maxima, the *first* in row-major window order wins and gets
 the whole gradient.  Ties are everywhere on real MNIST (ReLU zeros over the

@@ -1,9 +1,15 @@
-"""2-D convolution (cross-correlation, like every framework) through im2col."""
+"""2-D convolution (cross-correlation, like every framework) through im2col.
+
+The loops that define it: ``tinynet/kernels/naive.py``; the tuned matrix
+products: ``tinynet/kernels/conv.py``.
+"""
 from .base import Layer
 from .. import backend
 from .. import regularizers as _regularizers
 from .. import validation as check
-from ..kernels import col2im, conv_input_grad_stride1, conv_output_size, im2col
+from ..kernels import conv_output_size
+from ..kernels.conv import (columns_with_ones, conv_forward_matmul, conv_input_grad,
+                            conv_param_grads, grad_rows)
 
 
 # Said when flat (N, 784) images reach a convolution: the usual mix-up.
@@ -18,22 +24,24 @@ class Conv2D(Layer):
         x: (N, C, H, W) -> y: (N, F, OH, OW),  OH = (H + 2p - kh) // s + 1
         W: (F, C, kh, kw)  (PyTorch's layout),  b: (F,)
 
-    Forward, with cols = im2col(x): (C*kh*kw, N*OH*OW) and Wm = W.reshape(F, C*kh*kw):
-        y = Wm @ cols + b                 (one matrix product for the whole batch)
-    Backward, with dy: (F, N*OH*OW):
-        dW = dy @ cols^T                  reshaped to (F, C, kh, kw) (computed as (cols @ dy^T)^T)
-        db = sum over n and pixels of dy
-        dx = col2im(Wm^T @ dy)            adds each column back onto its window
+    The math, as loops in ``tinynet/kernels/naive.py`` (read that first)::
 
-    Memory layout: y comes out of the product as (F, N, OH, OW) and is
-    returned as a transposed *view* with shape (N, F, OH, OW) (channel-major
-    in memory).  Values and shape are the NCHW ones; only the strides differ.
-    Why: transposing to NCHW would copy the largest activation of a CNN on
-    every step, and the backward products want exactly this layout back.
+        y[n, f, i, j] = sum_{c, p, q} xpad[n, c, i*s + p, j*s + q] * W[f, c, p, q] + b[f]
 
-    The bias rides inside the product: cols gets one extra row of ones and
-    Wm one extra column b, so y = [Wm | b] @ [cols; 1] adds the bias for free,
-    and the same trick in backward, [cols; 1] @ dy^T, yields [dW | db]^T.
+    As one matrix product, with cols = im2col(x): (C*kh*kw, N*OH*OW) (each
+    output pixel's window as a column) and Wm = W.reshape(F, C*kh*kw)::
+
+        forward:   y  = Wm @ cols + b
+        backward:  dW = dy @ cols^T       (dy: (F, N*OH*OW); y is linear in Wm)
+                   db = sum over n and pixels of dy
+                   dx = col2im(Wm^T @ dy) (col2im is im2col's transpose, so
+                                           it is the gradient; see naive.col2im_naive)
+
+    The tuned versions of these lines (bias folded into the product, a reused
+    columns buffer, a channel-major output view, a stride-1 col2im) are the
+    kernels in ``tinynet/kernels/conv.py``; the tests check them against the
+    loops.  Memory layout: y is returned as a transposed *view* with shape
+    (N, F, OH, OW) (channel-major in memory); values and shape are the NCHW ones.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *,
@@ -45,7 +53,7 @@ class Conv2D(Layer):
         self.stride = check.positive_int(stride, "stride", "Conv2D")
         self.padding = check.non_negative_int(padding, "padding", "Conv2D")
         self.init, self.regularizer = init, _regularizers.check(regularizer, "Conv2D")
-        self._cols = None  # the im2col buffer, reused from step to step (see _columns)
+        self._cols = None  # the im2col buffer, reused from step to step (kernels/conv.py)
         self.reset_parameters(backend.host_generator(seed))
 
     def reset_parameters(self, rng, activation=None):
@@ -61,53 +69,24 @@ class Conv2D(Layer):
         if x.shape[2] + 2 * self.padding < kh or x.shape[3] + 2 * self.padding < kw:
             raise ValueError(f"{self!r}: input {tuple(x.shape)} is smaller than the kernel "
                              f"{self.kernel_size} (with padding {self.padding})")
-        n, f = x.shape[0], self.out_channels
-        k = self.in_channels * kh * kw
-        oh = conv_output_size(x.shape[2], kh, self.stride, self.padding)
-        ow = conv_output_size(x.shape[3], kw, self.stride, self.padding)
-        cols = self._columns(k + 1, n * oh * ow, x)               # (C*kh*kw + 1, N*OH*OW)
-        im2col(x, kh, kw, self.stride, self.padding, out=cols[:k])
-        xp = backend.array_module(x)
-        Wb = xp.concatenate([self.params["W"].reshape(f, k), self.params["b"][:, None]], axis=1)
-        y = Wb @ cols                                             # (F, N*OH*OW), bias included
-        self._cache = (x.shape, cols)
-        return y.reshape(f, n, oh, ow).transpose(1, 0, 2, 3)     # (N, F, OH, OW) view
-
-    def _columns(self, rows, m, x):
-        """The im2col buffer, reused while the shape stays the same; last row = 1."""
-        xp = backend.array_module(x)
-        buf = self._cols
-        if (buf is None or buf.shape != (rows, m) or buf.dtype != x.dtype
-                or backend.array_module(buf) is not xp):
-            buf = xp.empty((rows, m), dtype=x.dtype)
-            buf[-1] = 1   # the bias row; im2col only ever writes the rows above it
-            self._cols = buf
-        return buf
+        # cols = im2col(x), plus a row of ones that carries the bias through the product
+        cols, (oh, ow) = columns_with_ones(x, kh, kw, self.stride, self.padding, reuse=self._cols)
+        self._cols = cols
+        y = conv_forward_matmul(self.params["W"], self.params["b"], cols, x.shape[0], oh, ow)
+        self._cache = (x.shape, cols)                         # y = Wm @ cols + b
+        return y
 
     def backward(self, grad_out, need_input_grad=True):
         x_shape, cols = self._require_cache()
-        n, f = grad_out.shape[:2]
-        # (F, N*OH*OW): a free reshape of the channel-major gradient that the
-        # layers above return; a copy only for other layouts.
-        dy = grad_out.transpose(1, 0, 2, 3).reshape(f, -1)
+        dy = grad_rows(grad_out)                              # (F, N*OH*OW)
         W = self.params["W"]
-        k = W.size // f
         if self.trainable:
-            # [dW | db]^T = [cols; 1] @ dy^T: (C*kh*kw + 1, F).  This orientation
-            # (the long axis N*OH*OW shared, the small F last) ran 0-25% faster
-            # in OpenBLAS than dy @ cols^T on the benchmark shapes.
-            dWb_t = cols @ dy.T
-            self.grads["W"][...] = dWb_t[:k].T.reshape(W.shape)
+            conv_param_grads(cols, dy, self.grads["W"], self.grads["b"])  # dW = dy cols^T, db = sum dy
             if self.regularizer is not None:
                 self.regularizer.add_grad(W, self.grads["W"])
-            self.grads["b"][...] = dWb_t[k]
         if not need_input_grad:
             return None
-        kh, kw = self.kernel_size
-        if self.stride == 1:   # the same sum, with whole-row adds (see the kernel)
-            return conv_input_grad_stride1(W.reshape(f, k), dy, x_shape, kh, kw, self.padding)
-        dcols = W.reshape(f, k).T @ dy                            # (C*kh*kw, N*OH*OW)
-        return col2im(dcols, x_shape, kh, kw, self.stride, self.padding)
+        return conv_input_grad(W, dy, x_shape, self.stride, self.padding)  # col2im(Wm^T dy)
 
     def output_shape(self, input_shape):
         self._check_shape(input_shape, ndim=4, sizes={1: self.in_channels}, hint=_FLAT_HINT)

@@ -36,12 +36,16 @@ class Dropout(Layer):
             return x
         u = self.rng.random(x.shape, dtype=x.dtype)
         mask = (u >= self.p).astype(x.dtype)  # cast the mask; never bool * float
+        # E[y_i] = P(keep) * x_i / (1 - p) = (1 - p) * x_i / (1 - p) = x_i: with the
+        # 1/(1-p) here, the expected activation at training equals the inference
+        # one (identity), so inference needs no rescaling.
         mask *= 1.0 / (1.0 - self.p)
         self._cache = mask
         return x * mask
 
     def backward(self, grad_out, need_input_grad=True):
         mask = self._cache
+        # y = x * m elementwise with m fixed: dy_i/dx_i = m_i (scale included)
         return grad_out if mask is None else grad_out * mask
 
     def to(self, device):

@@ -24,6 +24,8 @@ class BatchNorm(Layer):
         dbeta  = sum dy,   dgamma = sum dy * xhat
         dxhat  = dy * gamma
         dx = (1/sqrt(var+eps)) * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+
+    (derived through mu and var in ``backward``, where the line is).
     """
 
     def __init__(self, num_features, momentum=0.1, eps=1e-5, dtype=None, seed=0):
@@ -84,9 +86,18 @@ class BatchNorm(Layer):
             self.grads["gamma"] = (grad_out * xhat).sum(axis=axes)
         if not need_input_grad:
             return None
-        dxhat = grad_out * self.params["gamma"].reshape(view)
+        dxhat = grad_out * self.params["gamma"].reshape(view)     # y = gamma xhat + beta
         if not training:  # running stats are constants: y is affine in x
             return dxhat * inv_std
+        # Through mu and var (per channel, M values, sums over them; r = 1/sqrt(var+eps)):
+        #   xhat_k = (x_k - mu) r,   mu = 1/M sum x,   var = 1/M sum (x - mu)^2
+        #   dvar = sum_k dxhat_k (x_k - mu) * (-1/2) r^3          = -(r^2/2) sum dxhat xhat
+        #   dmu  = -r sum dxhat + dvar * (-2/M) sum (x - mu)       = -r sum dxhat
+        #          (the second term is 0: deviations from the mean sum to 0)
+        #   dx_k = dxhat_k r + dvar * 2 (x_k - mu) / M + dmu / M
+        #        = r (dxhat_k - mean(dxhat) - xhat_k mean(dxhat xhat))
+        # using 2 (x_k - mu) / M * dvar = -(r/M) xhat_k sum dxhat xhat.  The line below
+        # is that last formula: two means instead of the three-step chain.
         return inv_std * (dxhat - dxhat.mean(axis=axes, keepdims=True)
                           - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True))
 

@@ -1,4 +1,8 @@
-"""Max pooling over NCHW images."""
+"""Max pooling over NCHW images.
+
+The loops that define it: ``tinynet/kernels/naive.py``; the tuned kernels
+(one pass per window offset, not per pixel): ``tinynet/kernels/pooling.py``.
+"""
 from .base import Layer
 from .. import validation as check
 from ..kernels import conv_output_size, max_pool_backward, max_pool_forward
@@ -10,9 +14,19 @@ class MaxPool2D(Layer):
     Shapes: x: (N, C, H, W) -> y: (N, C, OH, OW),  OH = (H - kh) // s + 1
     (rows/columns that do not fill a window are dropped, as in PyTorch).
 
-    Forward:  y = max over the window
-    Backward: each window's gradient goes to its first maximum (row-major),
-              the other elements get 0; overlapping windows add up.
+    Forward::
+
+        y[n, c, i, j] = max_{p < kh, q < kw} x[n, c, i*s + p, j*s + q]
+
+    Backward (routing): y equals one element of its window, x[n, c, i*s + p*, j*s + q*],
+    so dy/dx is 1 there and 0 elsewhere in the window::
+
+        dx[n, c, i*s + p*, j*s + q*] += dy[n, c, i, j]     (overlapping windows add up)
+
+    Tie rule: (p*, q*) is the *first* maximum in row-major window order (as
+    in PyTorch).  Ties are everywhere after a ReLU (zeros); giving the
+    gradient to every tied element would count it several times.
+    ``naive.maxpool_backward_naive`` is this rule as loops.
     """
 
     def __init__(self, kernel_size, stride=None, dtype=None):
@@ -32,11 +46,12 @@ class MaxPool2D(Layer):
         kh, kw = self.kernel_size
         if x.shape[2] < kh or x.shape[3] < kw:
             raise ValueError(f"{self!r}: input {tuple(x.shape)} is smaller than the window {self.kernel_size}")
-        out, state = max_pool_forward(x, kh, kw, self._stride)
-        self._cache = state  # the shape and the first-max positions, for backward
-        return out
+        y, first_max = max_pool_forward(x, kh, kw, self._stride)   # window maxima
+        self._cache = first_max  # where each window's first maximum is, for backward
+        return y
 
     def backward(self, grad_out, need_input_grad=True):
+        # dx: each window's dy goes to its first maximum, 0 elsewhere
         return max_pool_backward(grad_out, self._require_cache())
 
     def output_shape(self, input_shape):

@@ -1,5 +1,8 @@
 """Minibatch iteration: index arrays that cover a data set once per epoch.
 
+A neutral module: the training loop (``Sequential.fit``) and the data
+package (``tinynet.data``) both use it; it depends on nothing but NumPy.
+
 ``batch_indices`` is what ``Model.fit`` calls, with the model's own NumPy
 Generator, so shuffling is reproducible from the model's seed and
 independent of any global random state.  The last, partial batch is kept
@@ -10,7 +13,7 @@ Indices are host int64 arrays; indexing a CuPy array with them works too.
 """
 import numbers
 
-from ..backend import np
+from .backend import np
 
 
 def batch_indices(n, batch_size, rng=None):
