@@ -1,8 +1,9 @@
 """p02 — for a parameter budget P, which depths k of an MLP 784 → k×m → 10 are possible?
 
 Method: for each k ≥ 1, the integer width m ≥ 10 (no hidden layer narrower
-than the 10 outputs) whose exact count Params(k, m) (p01's closed form) is
-closest to P.  Params is increasing in m, so m is the rounded root of the
+than the 10 outputs) whose exact count Params(k, m) is closest to P
+(``experiments/core/mlp_budget.py``: the closed form and solver shared with
+p01 and p03).  Params is increasing in m, so m is the rounded root of the
 quadratic (k−1)m² + (795 + k − 1)m + 10 = P, checked against its neighbours.
 
 Feasibility criterion (stated, not tuned): depth k is feasible for P when the
@@ -12,13 +13,20 @@ bound binds only at the deep end, where even m = 10 overshoots P:
 Params(k, 10) = 7960 + 110(k−1), so k_max = ⌊(1.1P − 7960)/110⌋ + 1.  k = 0 (the
 linear model, 7850 parameters) counts only where it meets the same tolerance.
 The table also gives k_max at a 1% tolerance to show how much the answer rests
-on the criterion.  Limits: counts only; which k trains well is p03's question.
+on the criterion.
+
+Claims (kind ``exact``, deterministic): "solve Params(k, m) = P for k" is
+checked against a brute-force scan of every integer (k, m ≥ 10) — the range it
+gives and the width floor it needs; "may involve rounding" against whether
+any (k, m) hits P exactly.  Limits: counts only; which k trains well is p03's
+question.
 """
 import math
 
-from .core import plots
+from .core import claims, plots
+from .core.claims import claim
+from .core.mlp_budget import MIN_WIDTH, best_width, params_built, params_closed_form, params_report_a
 from .core.report import figure, table
-from .p01_param_count import params_built, params_closed_form, params_report_a
 
 ID = "p02-depth-range"
 TITLE = "Depth range for a parameter budget"
@@ -28,18 +36,7 @@ ESTIMATE = {"smoke": 1, "quick": 2, "full": 2}
 BUDGETS = [10_000, 25_000, 50_000, 100_000, 200_000]
 TOLERANCE = 0.10          # the feasibility criterion
 STRICT_TOLERANCE = 0.01   # shown for comparison
-MIN_WIDTH = 10
 DEPTHS_SHOWN = list(range(1, 7))  # the depths p03 trains
-
-
-def best_width(k, P, formula=params_closed_form):
-    """The width m >= MIN_WIDTH whose count for depth k is closest to P (ties: smaller m)."""
-    if k == 0:
-        return None
-    a, b, c = k - 1, 795 + (k - 1), 10 - P  # Params(k, m) = a m^2 + b m + c + P
-    root = -c / b if a == 0 else (-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)
-    candidates = {max(MIN_WIDTH, int(math.floor(root)) + d) for d in (-1, 0, 1, 2)}
-    return min(sorted(candidates), key=lambda m: abs(formula(k, m) - P))
 
 
 def row_for(k, P):
@@ -98,21 +95,82 @@ def run(ctx):
         ax_m.axvline(b["k_max"], color=line.get_color(), ls=":", lw=1)
     ax_e.axhline(100 * TOLERANCE, color="gray", ls="--", lw=1, label=f"+{TOLERANCE:.0%} criterion")
     ax_m.axhline(MIN_WIDTH, color="gray", ls="--", lw=1, label="m = 10 floor")
-    for ax in (ax_m, ax_e):
-        ax.set_xscale("log")
-        ax.set_xlabel("hidden layers k (log scale)")
-    ax_m.set_yscale("log")
-    ax_m.set_ylabel("best width m (units, log scale)")
-    ax_m.set_title("width closest to P (dotted: k_max)")
-    ax_e.set_ylabel("relative error of the count to P (%)")
-    ax_e.set_title("count error; infeasible above the dashed line")
     ax_e.set_ylim(-5, 30)
-    ax_m.legend(fontsize=7)
-    ax_e.legend(fontsize=7)
+    plots.decorate(ax_m, "width closest to P (dotted: k_max)", "hidden layers k (log scale)",
+                   "best width m (units, log scale)", logx=True, logy=True)
+    plots.decorate(ax_e, "count error; infeasible above the dashed line", "hidden layers k (log scale)",
+                   "relative error of the count to P (%)", logx=True)
     plots.save(fig, ctx.path("depth_range.png"))
     built_ok = all(r["built"] == r["count"] for b in per_budget for r in b["rows"] if "built" in r)
-    return {"budgets": per_budget, "tolerance": TOLERANCE, "strict_tolerance": STRICT_TOLERANCE,
-            "built_agrees": built_ok, "figures": ["depth_range.png"]}
+    summary = {"budgets": per_budget, "tolerance": TOLERANCE, "strict_tolerance": STRICT_TOLERANCE,
+               "built_agrees": built_ok, "figures": ["depth_range.png"]}
+    summary["claims"] = _claims(per_budget)
+    return summary
+
+
+def scan_range(P, tolerance, min_width=MIN_WIDTH):
+    """(k_min, k_max) by brute force: every integer k >= 1 and m >= min_width, no solver.
+
+    k is feasible when some integer m gives a count within ``tolerance`` of P.
+    """
+    feasible, k = [], 1
+    while params_closed_form(k, min_width) <= P * (1 + tolerance):
+        m = min_width
+        while params_closed_form(k, m) < P * (1 - tolerance):
+            m += 1
+        if params_closed_form(k, m) <= P * (1 + tolerance):
+            feasible.append(k)
+        k += 1
+    return (min(feasible), max(feasible)) if feasible else (None, None)
+
+
+def solved_for_k(P, m):
+    """The real k solving Params(k, m) = P at width m (Report A's recipe: solve for k)."""
+    return 1 + (P - params_closed_form(1, m)) / (m * (m + 1))
+
+
+def _claims(per_budget):
+    tol = TOLERANCE
+    checks = []
+    for b in per_budget:
+        P = b["P"]
+        lo, hi = scan_range(P, tol)
+        # solving for k: the deepest net is the one at the width floor, the shallowest k = 1
+        k_hi = math.floor(solved_for_k(P * (1 + tol), MIN_WIDTH))
+        checks.append({"P": P, "scan": [lo, hi], "solved": [1, k_hi], "solver": [b["k_min"] or 1, b["k_max"]],
+                       "k_at_m1": math.floor(solved_for_k(P * (1 + tol), 1)),
+                       "k_real": solved_for_k(P, MIN_WIDTH)})
+    solve_ok = all(c["scan"] == c["solved"] == c["solver"] for c in checks)
+    exact_hits, cases = 0, 0
+    for b in per_budget:
+        for r in b["rows"]:
+            if r["k"] in DEPTHS_SHOWN:
+                cases += 1
+                exact_hits += r["count"] == b["P"]
+    non_integer = [c for c in checks if not float(c["k_real"]).is_integer()]
+    worst = max(abs(r["rel_error"]) for b in per_budget for r in b["rows"] if r["k"] in DEPTHS_SHOWN)
+    first = checks[0]
+    return [
+        claim("p02.solve-for-k", "A", "To find the smallest and largest values of k for a given number of "
+              "parameters P, we need to solve the equation Params(k, m) = P for k",
+              f"k range from solving Params(k, m) = P for k at the extreme widths vs a brute-force scan of every "
+              f"integer (k, m ≥ {MIN_WIDTH}) within ±{tol:.0%}, P = "
+              + ", ".join(f"{c['P']:,}" for c in checks),
+              kind="exact", holds=solve_ok,
+              effect=(f"k_max = {first['solved'][1]} at P = {first['P']:,} both ways" if solve_ok else
+                      "the solved range differs from the scan: " +
+                      "; ".join(f"P = {c['P']:,}: {c['solved']} vs {c['scan']}" for c in checks)),
+              note=(f"it needs a width floor Report A did not state (m ≥ {MIN_WIDTH} here): with m ≥ 1 the same "
+                    f"recipe gives k_max = {first['k_at_m1']:,} at P = {first['P']:,} (nets one unit wide)")),
+        claim("p02.rounding", "A", "This may involve rounding if k is not an integer",
+              f"the real solution k of Params(k, {MIN_WIDTH}) = P, and whether any integer (k ≤ "
+              f"{max(DEPTHS_SHOWN)}, m) hits P exactly", kind="exact", holds=bool(non_integer),
+              effect=(f"k at m = {MIN_WIDTH} is non-integer for {len(non_integer)} of {len(checks)} budgets "
+                      f"(P = {first['P']:,}: k = {first['k_real']:.2f}); {exact_hits} of {cases} (P, k ≤ "
+                      f"{max(DEPTHS_SHOWN)}) pairs hit P exactly; the best integer width misses by ≤ "
+                      f"{100 * worst:.2f}%"),
+              note="m must be rounded as well as k: both are integers, so the count reached only approximates P"),
+    ]
 
 
 def _log_grid(lo, hi, n=36):
@@ -122,7 +180,9 @@ def _log_grid(lo, hi, n=36):
 def report(summary):
     tol, strict = summary["tolerance"], summary["strict_tolerance"]
     budgets = summary["budgets"]
-    body = [f"Criterion: depth k is feasible for budget P when the width m ≥ 10 closest to P "
+    decided = claims.decide(summary["claims"])
+    body = [claims.ledger_table(decided, problem=False), ""]
+    body += [f"Criterion: depth k is feasible for budget P when the width m ≥ 10 closest to P "
             f"gives a count within ±{tol:.0%} of P (the table also shows k_max at ±{strict:.0%}).", ""]
     body.append(table(["P", "k_min", f"k_max (±{tol:.0%})", f"k_max (±{strict:.0%})",
                        "k = 0 error", "m at k = 1 … 6"],

@@ -2,46 +2,70 @@
 
 Question: at a fixed number of parameters P, how do train and test loss move
 with the number of hidden layers k (the width m shrinking as k grows)?  Where is
-the sweet spot, and does it move with weight decay or batch normalization?
+the sweet spot, does it move with P, and what do weight decay and batch
+normalization change?
 
-Method: for each budget P and k = 1 … 6, the width m from p02's solver (count
-within a few % of P; the built counts are in the table).  Every net is trained
-the same way: Adam (lr 1e-3), batch 128, a fixed number of epochs, softmax
-cross-entropy; final train loss is evaluated after training (inference mode).
-Sweet spot = the k with the lowest mean final test loss over seeds.
+Method: for each budget P and depth k, the width m ≥ 10 whose count is closest
+to P (``experiments/core/mlp_budget.py``, p02's solver, re-derived here; the
+built counts are in the table).  Every net: ReLU, Adam, batch 128, a fixed
+number of epochs (``EPOCHS``), softmax cross-entropy; a validation split
+(``VALIDATION`` images) is carved from the training images.  Three variants:
 
-Bonus, same budgets and depths:
-* weight decay — decoupled, on the optimizer (``Adam(weight_decay=0.1)``, i.e.
-  AdamW: p ← p·(1 − lr·wd) each step), not a loss penalty;
+* plain — Adam;
+* weight decay — decoupled, on the optimizer (``Adam(weight_decay=0.1)``,
+  AdamW: p ← p·(1 − lr·wd) each step), one fixed strength;
 * batch normalization — ``BatchNorm`` after every hidden Dense, before ReLU
-  (it adds 2m parameters per hidden layer, ≤ 1.2% of P here; the widths are
-  kept).
-The bonus runs on fewer seeds in full mode (``BONUS_SEEDS``) to fit the time
-budget; the report says how many.
+  (2m parameters per hidden layer, ≤ 1.2% of P here; the widths are kept).
 
-Limits: one optimizer / learning rate for every shape (deep narrow nets might
-prefer another), a fixed epoch budget, no schedule; "train loss" is the final
-loss on the whole training set, not the running mean during the last epoch.
+Equal tuning budget: every (variant, P, k) trains at each learning rate of
+the same grid ``LR_GRID`` on the first seed; the rate with the lowest
+validation loss is kept and the other seeds train at it only.  Every number
+below is at each net's own chosen rate.  The sweet spot of a budget is the
+depth with the lowest mean *validation* loss; claims are then tested on the
+*test* set (no selection on test).
+
+Tests (``experiments/core/stats.py``; Holm over this problem's claims in the
+report): Spearman rank correlations for trends in k or P over every run;
+paired t-tests on seeds (same seed = same initialization and data order) for
+differences between depths or variants; "X beats every other" as an
+intersection–union test (``experiments/core/comparisons.py``).
+
+Limits: one optimizer and one weight-decay strength; a 2-point learning-rate
+grid (the choice always sits at a grid edge, flagged); tuning on one seed; a
+fixed epoch budget (no early stopping), so "train loss" is the loss reached
+in that budget, evaluated on the whole training split after training.  The
+bonus variants run on a subset of the depths (``BONUS_DEPTHS``) to fit the
+compute budget.
 """
 import math
 
 import tinynet as tn
 
-from .core import plots
+from .core import claims, plots, stats
+from .core.claims import claim
+from .core.comparisons import all_of, any_of, labelled
+from .core.mlp_budget import best_width, weight_sq_norm
 from .core.report import figure, table
-from .core.seedstats import final_metric, fmt_stat, group, spread_phrase, stat, within_spread
 from .core.training import fit_point, mlp
-from .p02_depth_range import best_width
+from .core.tuning import choose_on_validation
 
 ID = "p03-depth-vs-width"
 TITLE = "Depth vs width at a fixed parameter budget"
 QUESTION = "At a fixed parameter budget P, how do train and test loss move with the depth k?"
-ESTIMATE = {"smoke": 2, "quick": 50, "full": 720}
+# seconds on the busy 2-core machine, one single-threaded process; full: 216 points of 2.5–18 s CPU
+# (per-point CPU times measured at full size: 3.6 s for P = 10k, k = 6 … 18 s for BatchNorm, P = 200k, k = 6
+# at 8 epochs), scaled to 6 epochs
+ESTIMATE = {"smoke": 3, "quick": 20, "full": 1200}
 
 BUDGETS = [10_000, 50_000, 200_000]
 DEPTHS = [1, 2, 3, 4, 5, 6]
-LR, BATCH, WEIGHT_DECAY = 1e-3, 128, 0.1
-BONUS_SEEDS = 2  # full mode: the bonus variants use the first 2 seeds
+BONUS_DEPTHS = [1, 3, 6]
+LR_GRID = (1e-3, 3e-3)
+BATCH, WEIGHT_DECAY = 128, 0.1
+EPOCHS = {"smoke": 1, "quick": 2, "full": 6}
+VALIDATION = {"smoke": 100, "quick": 1000, "full": 5000}
+N_TRAIN = {"smoke": None, "quick": 6000, "full": None}  # images before the validation split (None: the mode's)
+N_TEST = {"smoke": None, "quick": 2000, "full": None}
 VARIANTS = {
     "plain": "plain (Adam)",
     "weight-decay": f"decoupled weight decay {WEIGHT_DECAY}",
@@ -49,256 +73,402 @@ VARIANTS = {
 }
 
 
-def train_point(ctx, data):
-    def fn(c):
-        layers = mlp([784] + [c["width"]] * c["depth"] + [10], batchnorm=c["batchnorm"])
-        model = tn.Sequential(layers, seed=c["seed"])
-        opt = tn.optim.Adam(c["lr"], weight_decay=c["weight_decay"])
-        return fit_point(model, data, tn.losses.SoftmaxCrossEntropy(), opt, c["epochs"], c["batch_size"],
-                         verbose=ctx.fit_verbose)
-    return fn
+def train_point(ctx, c):
+    """One net of one (variant, P, k) at one learning rate and seed."""
+    data = ctx.data(validation=c["n_val"], n_train=c["n_train"], n_test=c["n_test"])
+    layers = mlp([784] + [c["width"]] * c["depth"] + [10], batchnorm=c["batchnorm"])
+    model = tn.Sequential(layers, seed=c["seed"])
+    opt = tn.optim.Adam(c["lr"], weight_decay=c["weight_decay"])
+    result = fit_point(model, data, tn.losses.SoftmaxCrossEntropy(), opt, c["epochs"], c["batch_size"],
+                       use_validation=True, verbose=ctx.fit_verbose)
+    result["weight_sq_norm"] = weight_sq_norm(model)
+    if "final" in result:
+        result["final"]["gap"] = result["final"]["test_loss"] - result["final"]["train_loss"]
+        result["final"]["weight_sq_norm"] = result["weight_sq_norm"]
+    return result
+
+
+def _config(variant, P, k, lr, seed, epochs, sizes):
+    return {"variant": variant, "budget": P, "depth": k, "width": best_width(k, P),
+            "batchnorm": variant == "batchnorm",
+            "weight_decay": WEIGHT_DECAY if variant == "weight-decay" else 0.0,
+            "optimizer": "adam", "lr": lr, "batch_size": BATCH, "epochs": epochs, **sizes, "seed": seed}
+
+
+def _label(c):
+    return f"{c['variant']} P={c['budget']} k={c['depth']} m={c['width']} lr={c['lr']:g} seed={c['seed']}"
 
 
 def run(ctx):
-    data = ctx.data()
     budgets = ctx.pick(smoke=[10_000], quick=BUDGETS, full=BUDGETS)
-    depths = ctx.pick(smoke=[1, 2], quick=DEPTHS, full=DEPTHS)
-    variants = ctx.pick(smoke=["plain"], quick=list(VARIANTS), full=list(VARIANTS))
-    epochs = ctx.pick(smoke=1, quick=5, full=10)
-    bonus_seeds = ctx.seeds if ctx.mode != "full" else ctx.seeds[:BONUS_SEEDS]
-    configs = []
-    for variant in variants:
-        for P in budgets:
-            for k in depths:
-                for s in (ctx.seeds if variant == "plain" else bonus_seeds):
-                    configs.append({
-                        "variant": variant, "budget": P, "depth": k, "width": best_width(k, P),
-                        "batchnorm": variant == "batchnorm",
-                        "weight_decay": WEIGHT_DECAY if variant == "weight-decay" else 0.0,
-                        "optimizer": "adam", "lr": LR, "batch_size": BATCH, "epochs": epochs,
-                        "n_train": data["X_train"].shape[0], "n_test": data["X_test"].shape[0], "seed": s})
-    records = ctx.run_points(configs, train_point(ctx, data),
-                             label=lambda c: f"{c['variant']} P={c['budget']} k={c['depth']} m={c['width']} seed={c['seed']}")
+    depths = ctx.pick(smoke=[1, 2], quick=[1, 3, 6], full=DEPTHS)
+    bonus_depths = ctx.pick(smoke=[1, 2], quick=[1, 6], full=BONUS_DEPTHS)
+    variants = list(VARIANTS)
+    epochs = ctx.pick(**EPOCHS)
+    sizes = {"n_val": ctx.pick(**VALIDATION), "n_train": ctx.pick(**N_TRAIN), "n_test": ctx.pick(**N_TEST)}
+    arms = [(v, P, k) for v in variants for P in budgets for k in (depths if v == "plain" else bonus_depths)]
+    tune_seeds, other_seeds = ctx.seeds[:1], ctx.seeds[1:]
+
+    # stage 1: every arm at every learning rate of the grid, on the tuning seed
+    tuning = ctx.run_points([_config(v, P, k, lr, s, epochs, sizes) for v, P, k in arms for lr in LR_GRID
+                             for s in tune_seeds], train_point, label=_label)
+    chosen = choose_on_validation(tuning, arm=lambda c: (c["variant"], c["budget"], c["depth"]),
+                                  setting=lambda c: c["lr"], metric="val_loss")
+    # stage 2: the other seeds at each arm's chosen rate (the tuning seed's run is reused)
+    finals = [_config(v, P, k, chosen[(v, P, k)]["value"], s, epochs, sizes)
+              for v, P, k in arms if chosen.get((v, P, k), {}).get("value") is not None for s in other_seeds]
+    rest = ctx.run_points(finals, train_point, label=_label)
+    final = {key: recs for key, recs in stats.group(
+        [r for r in tuning if chosen.get((r["config"]["variant"], r["config"]["budget"], r["config"]["depth"]),
+                                         {}).get("value") == r["config"]["lr"]] + rest,
+        lambda c: (c["variant"], c["budget"], c["depth"])).items()}
 
     rows = []
-    for (variant, P, k), recs in group(records, lambda c: (c["variant"], c["budget"], c["depth"])).items():
-        rows.append({
-            "variant": variant, "budget": P, "depth": k, "width": recs[0]["config"]["width"],
-            "params": recs[0]["result"]["params"], "seeds": len(recs),
-            "diverged": sum(bool(r["result"]["diverged"]) for r in recs),
-            "train_loss": stat([final_metric(r, "train_loss") for r in recs]),
-            "test_loss": stat([final_metric(r, "test_loss") for r in recs]),
-            "train_accuracy": stat([final_metric(r, "train_accuracy") for r in recs]),
-            "test_accuracy": stat([final_metric(r, "test_accuracy") for r in recs]),
-            "train_time": stat([r["result"]["train_time"] for r in recs]),
-        })
-    sweet = {}
-    for variant in variants:
-        for P in budgets:
-            mine = [r for r in rows if r["variant"] == variant and r["budget"] == P and r["test_loss"]["n"]]
-            if not mine:
+    for key, recs in final.items():
+        v, P, k = key
+        row = stats.table_by(recs, lambda c: 0, ["train_loss", "test_loss", "val_loss", "test_accuracy", "gap",
+                                                  "weight_sq_norm"])[0]
+        row.update(variant=v, budget=P, depth=k, width=recs[0]["config"]["width"],
+                   params=recs[0]["result"]["params"], lr=chosen[key]["value"],
+                   lr_scores=chosen[key]["scores"],
+                   unstable=sum(bool(r["result"].get("unstable")) for r in recs),
+                   train_time=stats.summarize([r["result"]["train_time"] for r in recs]))
+        del row["key"]
+        rows.append(row)
+    rows.sort(key=lambda r: (variants.index(r["variant"]), r["budget"], r["depth"]))
+    sweet = {f"{v}|{P}": _sweet(rows, v, P) for v in variants for P in budgets}
+    data = ctx.data(validation=sizes["n_val"], n_train=sizes["n_train"], n_test=sizes["n_test"])
+    setup = {"budgets": budgets, "depths": depths, "bonus_depths": bonus_depths, "variants": variants,
+             "epochs": epochs, "lr_grid": list(LR_GRID), "batch_size": BATCH, "weight_decay": WEIGHT_DECAY,
+             "n_seeds": len(ctx.seeds), "tune_seeds": len(tune_seeds), "n_val": sizes["n_val"],
+             "n_train": data["X_train"].shape[0], "n_test": data["X_test"].shape[0]}
+    setup["lr_edges"] = [sum(1 for r in rows if r["lr"] in (min(LR_GRID), max(LR_GRID))), len(rows)]
+    summary = {"rows": rows, "sweet_spots": sweet, **setup}
+    summary["claims"] = _claims(final, sweet, setup)
+    summary["figures"] = _plots(ctx, rows, budgets, variants)
+    return summary
+
+
+def _sweet(rows, variant, P):
+    """The depth with the lowest mean validation loss (None when no depth finished)."""
+    mine = [r for r in rows if r["variant"] == variant and r["budget"] == P and r["val_loss"]["mean"] is not None]
+    if not mine:
+        return None
+    best = min(mine, key=lambda r: r["val_loss"]["mean"])
+    worst = max(mine, key=lambda r: r["val_loss"]["mean"])
+    return {"k": best["depth"], "width": best["width"], "worst_k": worst["depth"],
+            "depths": sorted(r["depth"] for r in mine),
+            "edge": claims.grid_edge(best["depth"], [r["depth"] for r in mine], what="depth")}
+
+
+# ------------------------------------------------------------------ claims
+def _metric(record, name):
+    return stats.final_metric(record, name)
+
+
+def _aligned(final, a_key, b_key, name):
+    """Per-seed values of two arms over the seeds both have (lists in seed order)."""
+    if a_key not in final or b_key not in final:
+        return [], []
+    return stats.aligned(final[a_key], final[b_key], name)
+
+
+def _pooled(final, pairs, name):
+    """Concatenate aligned per-seed values over several (a arm, b arm) pairs."""
+    a, b = [], []
+    for a_key, b_key in pairs:
+        x, y = _aligned(final, a_key, b_key, name)
+        a += x
+        b += y
+    return a, b
+
+
+def _set(values):
+    """``{0.001, 0.003}``"""
+    return "{" + ", ".join(f"{v:g}" for v in values) + "}"
+
+
+def _none(test):
+    return {"test": test, "effect": None, "ci": [None, None], "p": None, "n": [0]}
+
+
+def _claims(final, sweet, s):
+    budget = (f"{s['epochs']} epochs, Adam, batch {s['batch_size']}, lr ∈ {_set(s['lr_grid'])} "
+              f"chosen per net on {s['n_val']:,} validation images ({s['tune_seeds']} tuning seed); "
+              f"{s['n_seeds']} seeds; chosen lr at a grid edge in {s['lr_edges'][0]} of {s['lr_edges'][1]} nets")
+    out = []
+    plain = {k: v for k, v in final.items() if k[0] == "plain"}
+    # --- trends in k at each budget
+    for P in s["budgets"]:
+        recs = [r for key, rs in plain.items() if key[1] == P for r in rs]
+        ks = [r["config"]["depth"] for r in recs]
+        out.append(claim(
+            f"p03.train-loss-falls-with-k.P{P}", "A",
+            f"as the number of layers (k) increases, the train loss tends to decrease (P = {P:,})",
+            f"Spearman ρ of final train loss with k over every plain run (k = {min(ks, default=0)} … "
+            f"{max(ks, default=0)}, all seeds)",
+            stats.spearman(ks, [_metric(r, "train_loss") for r in recs]), expect=-1, budget=budget,
+            effect="ρ(k, train loss)"))
+    for P in s["budgets"]:
+        sp = sweet.get(f"plain|{P}")
+        if sp is None:
+            continue
+        deepest = max(sp["depths"])
+        if sp["k"] == deepest:
+            res, note = _none("none: the validation-best depth is the deepest tried"), sp["edge"]
+        else:
+            res = stats.paired(*_aligned(final, ("plain", P, deepest), ("plain", P, sp["k"]), "test_loss"))
+            note = f"sweet spot k = {sp['k']} chosen on validation" + (f"; {sp['edge']}" if sp["edge"] else "")
+        out.append(claim(
+            f"p03.test-loss-rises-past-sweet-spot.P{P}", "A",
+            f"there might be a point where adding more layers leads to overfitting, causing the test loss to "
+            f"increase (P = {P:,})",
+            f"paired t on seeds: test loss at the deepest k = {deepest} − at the validation-best k = {sp['k']}",
+            res, expect=+1, budget=budget, note=note, effect=f"test loss, k = {deepest} − k = {sp['k']}"))
+    # --- overfitting grows with depth: train-test gap, deepest vs shallowest, paired over (P, seed)
+    lo_k, hi_k = min(s["depths"]), max(s["depths"])
+    out.append(claim(
+        "p03.deeper-overfits", "A", "adding more layers leads to overfitting",
+        f"paired t over (P, seed): gap (test − train loss) at k = {hi_k} − at k = {lo_k}",
+        stats.paired(*_pooled(final, [(("plain", P, hi_k), ("plain", P, lo_k)) for P in s["budgets"]], "gap")),
+        expect=+1, budget=budget, effect=f"gap, k = {hi_k} − k = {lo_k}"))
+    out.append(_moves_with_p(final, sweet, s, budget))
+    # --- width (P) and its returns
+    recs = [r for rs in plain.values() for r in rs]
+    out.append(claim(
+        "p03.more-nodes-help", "A", "increasing the number of … nodes per layer (m) tends to improve performance",
+        "Spearman ρ of final test loss with P (m grows with P at every k) over every plain run",
+        stats.spearman([r["config"]["budget"] for r in recs], [_metric(r, "test_loss") for r in recs]),
+        expect=-1, budget=budget, effect="ρ(P, test loss)"))
+    out.append(_diminishing(final, s, budget))
+    # --- bonus: P as a comparison point; regularization
+    pairs = [(("plain", P, sweet[f"plain|{P}"]["worst_k"]), ("plain", P, sweet[f"plain|{P}"]["k"]))
+             for P in s["budgets"] if sweet.get(f"plain|{P}")]
+    out.append(claim(
+        "p03.p-has-limits", "A", "Using total parameters P as a comparison point has limitations because it does "
+        "not consider the distribution and arrangement of parameters within the network",
+        "paired t over (P, seed): test loss of the validation-worst depth − the validation-best depth, at the "
+        "same P (does the arrangement matter at equal P?)",
+        stats.paired(*_pooled(final, pairs, "test_loss")), expect=+1, budget=budget,
+        effect="test loss, worst k − best k",
+        note="depths compared: " + ", ".join(f"P = {a[1]:,}: k = {a[2]} vs {b[2]}" for a, b in pairs)))
+    bonus = [(P, k) for P in s["budgets"] for k in s["bonus_depths"]]
+    for variant, cid, quote, metric, effect in (
+            ("weight-decay", "p03.weight-decay-helps", "Regularization techniques like weight decay … can help "
+             "improve model generalization", "test_loss", "test loss, weight decay − plain"),
+            ("batchnorm", "p03.normalization-helps", "Regularization techniques like … normalization layers … can "
+             "help improve model generalization", "test_loss", "test loss, BatchNorm − plain"),
+            ("weight-decay", "p03.weight-decay-less-overfitting", "weight decay … [helps] by preventing "
+             "overfitting", "gap", "gap (test − train loss), weight decay − plain"),
+            ("weight-decay", "p03.weight-decay-shrinks-weights", "Weight decay penalizes large weights",
+             "weight_sq_norm", "ΣW², weight decay − plain")):
+        out.append(claim(
+            cid, "A", quote,
+            f"paired t over (P, k, seed), P ∈ {{{', '.join(f'{P:,}' for P in s['budgets'])}}}, "
+            f"k ∈ {_set(s['bonus_depths'])}, each variant at its own validation-chosen lr",
+            stats.paired(*_pooled(final, [((variant, P, k), ("plain", P, k)) for P, k in bonus], metric)),
+            expect=-1, budget=budget + f"; weight decay {s['weight_decay']} fixed (not tuned)", effect=effect))
+    return out
+
+
+def _moves_with_p(final, sweet, s, budget):
+    """Does the sweet spot depend on P?  For each two budgets whose validation-chosen depths differ:
+    at each budget its own depth must beat the other's on test (intersection–union); any such pair
+    (Bonferroni over pairs)."""
+    spots = {P: sweet[f"plain|{P}"]["k"] for P in s["budgets"] if sweet.get(f"plain|{P}")}
+    budgets = sorted(spots)
+    tests = []
+    for i, Pa in enumerate(budgets):
+        for Pb in budgets[i + 1:]:
+            ka, kb = spots[Pa], spots[Pb]
+            if ka == kb:
                 continue
-            ordered = sorted(mine, key=lambda r: r["test_loss"]["mean"])
-            best = ordered[0]
-            sweet[f"{variant}|{P}"] = {
-                "variant": variant, "budget": P, "k": best["depth"], "width": best["width"],
-                "test_loss": best["test_loss"], "test_accuracy": best["test_accuracy"],
-                "runner_up": None if len(ordered) < 2 else {"k": ordered[1]["depth"],
-                                                            "test_loss": ordered[1]["test_loss"]},
-                # depths whose test loss is within the seed spread of the best one
-                "tied": [r["depth"] for r in ordered[1:]
-                         if abs(r["test_loss"]["mean"] - best["test_loss"]["mean"])
-                         <= r["test_loss"]["std"] + best["test_loss"]["std"]],
-            }
-    figures = _plots(ctx, rows, budgets, variants)
-    return {"rows": rows, "sweet_spots": sweet, "budgets": budgets, "depths": depths, "variants": variants,
-            "epochs": epochs, "lr": LR, "batch_size": BATCH, "weight_decay": WEIGHT_DECAY,
-            "n_seeds": len(ctx.seeds), "bonus_seeds": len(bonus_seeds),
-            "n_train": data["X_train"].shape[0], "n_test": data["X_test"].shape[0], "figures": figures}
+            at_a = labelled(stats.paired(*_aligned(final, ("plain", Pa, kb), ("plain", Pa, ka), "test_loss")),
+                            f"P = {Pa:,}: k = {kb} − k = {ka}")
+            at_b = labelled(stats.paired(*_aligned(final, ("plain", Pb, ka), ("plain", Pb, kb), "test_loss")),
+                            f"P = {Pb:,}: k = {ka} − k = {kb}")
+            tests.append(labelled(all_of([at_a, at_b], +1), f"P = {Pa:,} vs {Pb:,}"))
+    chosen = ", ".join(f"k = {spots[P]} (P = {P:,})" for P in budgets)
+    n_pairs = len(budgets) * (len(budgets) - 1) // 2
+    if tests:
+        res = any_of(tests, +1)
+        # pairs with the same chosen depth count in the Bonferroni factor too
+        if res.get("p") is not None and len(tests) < n_pairs:
+            res["p"] = min(1.0, res["p"] * n_pairs / len(tests))
+        note = f"validation-chosen depths: {chosen}"
+    else:
+        res = _none("none: the validation-chosen depth is the same at every budget")
+        note = f"validation-chosen depths: {chosen} — no move to test"
+    return claim("p03.sweet-spot-moves-with-p", "A", "The optimal network shape, or the sweet spot, depends on "
+                 "the complexity of the dataset (P)",
+                 "for each two budgets whose validation-chosen depths differ, paired t at each budget: the other "
+                 "budget's depth − its own (both must be > 0: intersection–union); any pair (Bonferroni)",
+                 res, expect=+1, budget=budget, note=note, effect="test loss, other's k − own k (weaker side)")
 
 
+def _diminishing(final, s, budget):
+    """Gain in test loss per doubling of P, second step − first step (mean over depths, per seed)."""
+    quote = ("There might be a point where adding more layers or nodes per layer does not lead to significant "
+             "improvements in performance")
+    if len(s["budgets"]) < 3:
+        return claim("p03.diminishing-returns", "A", quote, "needs three budgets", kind="untested",
+                     note="this mode trains fewer than three budgets")
+    P1, P2, P3 = s["budgets"][:3]
+    per_seed = {}
+    for P in (P1, P2, P3):
+        for k in s["depths"]:
+            for r in final.get(("plain", P, k), []):
+                v = _metric(r, "test_loss")
+                if v is not None:
+                    per_seed.setdefault(r["config"]["seed"], {}).setdefault(P, {})[k] = v
+    g1, g2 = [], []
+    for seed, byP in sorted(per_seed.items()):
+        if all(len(byP.get(P, {})) == len(s["depths"]) for P in (P1, P2, P3)):
+            L = {P: sum(byP[P].values()) / len(s["depths"]) for P in (P1, P2, P3)}
+            g1.append((L[P1] - L[P2]) / math.log2(P2 / P1))
+            g2.append((L[P2] - L[P3]) / math.log2(P3 / P2))
+    return claim("p03.diminishing-returns", "A", quote,
+                 f"paired t on seeds: test-loss gain per doubling of P from {P2:,} to {P3:,} − from {P1:,} to "
+                 f"{P2:,} (test loss averaged over k = {s['depths'][0]} … {s['depths'][-1]})",
+                 stats.paired(g2, g1), expect=-1, budget=budget, effect="gain per doubling, 2nd − 1st step")
+
+
+# ------------------------------------------------------------------- plots
 def _series(rows, variant, P, key):
-    """Depths, means, stds (NaN where every seed diverged) and rows of one curve."""
     mine = sorted((r for r in rows if r["variant"] == variant and r["budget"] == P), key=lambda r: r["depth"])
     nan = float("nan")
-    return ([r["depth"] for r in mine], [nan if r[key]["mean"] is None else r[key]["mean"] for r in mine],
-            [nan if r[key]["std"] is None else r[key]["std"] for r in mine], mine)
+    means = [nan if r[key]["mean"] is None else r[key]["mean"] for r in mine]
+    halves = [nan if r[key]["ci"][0] is None else r[key]["mean"] - r[key]["ci"][0] for r in mine]
+    return [r["depth"] for r in mine], means, halves
 
 
 def _plots(ctx, rows, budgets, variants):
-    figures = []
     colors = plots.plt.get_cmap("tab10")
     fig, (ax_l, ax_a) = plots.figure(ncols=2, width=4.8, height=3.7)
     for i, P in enumerate(budgets):
         c = colors(i)
-        ks, mean, std, mine = _series(rows, "plain", P, "test_loss")
-        ax_l.errorbar(ks, mean, yerr=std, fmt="o-", color=c, capsize=3, label=f"P = {P:,}: test")
-        ks2, tmean, _, _ = _series(rows, "plain", P, "train_loss")
-        ax_l.plot(ks2, tmean, "s--", color=c, ms=3, lw=1, label=f"P = {P:,}: train")
-        ks3, amean, astd, _ = _series(rows, "plain", P, "test_accuracy")
-        ax_a.errorbar(ks3, [100 * a for a in amean], yerr=[100 * s for s in astd], fmt="o-", color=c, capsize=3,
+        ks, mean, half = _series(rows, "plain", P, "test_loss")
+        ax_l.errorbar(ks, mean, yerr=half, fmt="o-", color=c, capsize=3, label=f"P = {P:,}: test")
+        ks, mean, _ = _series(rows, "plain", P, "train_loss")
+        ax_l.plot(ks, mean, "s--", color=c, ms=3, lw=1, label=f"P = {P:,}: train")
+        ks, mean, half = _series(rows, "plain", P, "test_accuracy")
+        ax_a.errorbar(ks, [100 * a for a in mean], yerr=[100 * h for h in half], fmt="o-", color=c, capsize=3,
                       label=f"P = {P:,}")
-        for r in mine:
-            if r["diverged"]:
-                plots.mark_diverged(ax_l, r["depth"], 2.3, label=None)
-    ax_l.set_yscale("log")
-    ax_l.set_xlabel("hidden layers k (width m from p02)")
-    ax_l.set_ylabel("final loss (nats, log scale)")
-    ax_l.set_title("train (dashed) and test loss vs depth")
-    ax_l.legend(fontsize=6.5, ncol=2)
-    ax_a.set_xlabel("hidden layers k (width m from p02)")
-    ax_a.set_ylabel("test accuracy (%)")
-    ax_a.set_title("test accuracy vs depth (mean ± std)")
-    ax_a.legend(fontsize=7)
+    plots.decorate(ax_l, "train (dashed) and test loss vs depth", "hidden layers k (width m from the solver)",
+                   "final loss (nats, log scale)", logy=True, legend_size=6.5)
+    plots.decorate(ax_a, "test accuracy vs depth (mean, 95% CI)", "hidden layers k (width m from the solver)",
+                   "test accuracy (%)")
+    ax_a.set_ylim(top=100)
+    for ax in (ax_l, ax_a):
+        ax.xaxis.set_major_locator(plots.plt.MaxNLocator(integer=True))
     plots.save(fig, ctx.path("loss_vs_depth.png"))
-    figures.append("loss_vs_depth.png")
-
+    figures = ["loss_vs_depth.png"]
     if len(variants) > 1:
         fig, axes = plots.figure(ncols=len(budgets), width=3.4, height=3.3)
         axes = list(axes) if len(budgets) > 1 else [axes]
         styles = {"plain": ("o-", "black"), "weight-decay": ("s-", "tab:purple"), "batchnorm": ("^-", "tab:red")}
         for ax, P in zip(axes, budgets):
             for v in variants:
-                ks, mean, std, _ = _series(rows, v, P, "test_loss")
+                ks, mean, half = _series(rows, v, P, "test_loss")
                 fmt_, color = styles[v]
-                ax.errorbar(ks, mean, yerr=std, fmt=fmt_, color=color, capsize=2, ms=4, label=VARIANTS[v])
-            ax.set_title(f"P = {P:,}")
-            ax.set_xlabel("hidden layers k")
-            ax.set_ylabel("final test loss (nats)")
-        axes[0].legend(fontsize=6.5)
+                ax.errorbar(ks, mean, yerr=half, fmt=fmt_, color=color, capsize=2, ms=4, label=VARIANTS[v])
+            ax.xaxis.set_major_locator(plots.plt.MaxNLocator(integer=True))
+            plots.decorate(ax, f"P = {P:,}", "hidden layers k", "final test loss (nats)", legend=ax is axes[0],
+                           legend_size=6.5)
         plots.save(fig, ctx.path("bonus_regularization.png"))
         figures.append("bonus_regularization.png")
     return figures
 
 
+# ------------------------------------------------------------------ report
+def _fmt(s, pct=False):
+    return stats.fmt_summary(s, pct=pct)
+
+
+def _verdict_line(c):
+    return (f"**{c['verdict']}** ({claims.effect_text(c)}; p {claims.p_text(c)})"
+            if c["kind"] != "untested" else f"**{c['verdict']}** ({c.get('note')})")
+
+
 def report(s):
-    rows, sweet, n_seeds = s["rows"], s["sweet_spots"], s["n_seeds"]
-    body = [f"Setup: budgets P = {', '.join(f'{P:,}' for P in s['budgets'])}; k = {s['depths'][0]} … "
-            f"{s['depths'][-1]} hidden layers of the width m from p02; every net trained with Adam "
-            f"(lr {s['lr']}), batch {s['batch_size']}, {s['epochs']} epochs, on {s['n_train']:,} training / "
-            f"{s['n_test']:,} test images; {n_seeds} seed(s) for the plain runs"
-            + (f", {s['bonus_seeds']} for the bonus variants" if len(s["variants"]) > 1 else "")
-            + ". Sweet spot = lowest mean final test loss.", ""]
+    rows = s["rows"]
+    decided = {c["id"]: c for c in claims.decide(s["claims"])}
+    body = [claims.ledger_table(list(decided.values()), problem=False), ""]
+    body.append(
+        f"Setup: budgets P = {', '.join(f'{P:,}' for P in s['budgets'])}; k = {', '.join(map(str, s['depths']))} "
+        f"hidden layers of the width m closest to P (plain), k = {', '.join(map(str, s['bonus_depths']))} for the "
+        f"weight-decay and BatchNorm variants; Adam, batch {s['batch_size']}, {s['epochs']} epochs, on "
+        f"{s['n_train']:,} training / {s['n_val']:,} validation / {s['n_test']:,} test images; learning rate "
+        f"chosen per net from {_set(s['lr_grid'])} on validation ({s['tune_seeds']} "
+        f"tuning seed), then {s['n_seeds']} seed(s) at the chosen rate. Mean ± sd over seeds; sweet spot = lowest "
+        f"mean *validation* loss.")
+    n_rows = len(rows)
+    body.append(f"The chosen learning rate is at an edge of the 2-point grid in {s['lr_edges'][0]} of {n_rows} nets "
+                f"(every choice from two values is): the best rate may lie outside it. "
+                + (f"{sum(r['unstable'] for r in rows)} run(s) ended unstable (loss ≥ 1.5× its minimum at the "
+                   "last epoch)." if any(r["unstable"] for r in rows) else "No run ended unstable or diverged."
+                   if not any(r["diverged"] for r in rows) else
+                   f"{sum(r['diverged'] for r in rows)} run(s) diverged."))
+    body.append("")
     body.append(table(
-        ["variant", "P", "k", "m", "params", "final train loss", "final test loss", "test accuracy", "train s"],
-        [[r["variant"], f"{r['budget']:,}", r["depth"], r["width"], f"{r['params']:,}", fmt_stat(r["train_loss"]),
-          fmt_stat(r["test_loss"]) + (f" ({r['diverged']} diverged)" if r["diverged"] else ""),
-          fmt_stat(r["test_accuracy"], pct=True), fmt_stat(r["train_time"], 3)]
-         for r in rows if r["variant"] == "plain"]))
+        ["variant", "P", "k", "m", "params", "lr", "final train loss", "val loss", "final test loss",
+         "test accuracy", "train s"],
+        [[r["variant"], f"{r['budget']:,}", r["depth"], r["width"], f"{r['params']:,}", f"{r['lr']:g}",
+          _fmt(r["train_loss"]), _fmt(r["val_loss"]), _fmt(r["test_loss"]),
+          _fmt(r["test_accuracy"], pct=True), stats.fmt_summary(r["train_time"], digits=3)] for r in rows]))
     body.append("")
-    body.append("**Sweet spots** (plain training):")
-    for P in s["budgets"]:
-        sp = sweet.get(f"plain|{P}")
-        if not sp:
-            continue
-        ru = sp["runner_up"]
-        line = (f"- P = {P:,}: best k = {sp['k']} (m = {sp['width']}), test loss {fmt_stat(sp['test_loss'])}, "
-                f"accuracy {fmt_stat(sp['test_accuracy'], pct=True)}")
-        if ru:
-            line += (f"; runner-up k = {ru['k']} ({fmt_stat(ru['test_loss'])}): "
-                     f"{spread_phrase(sp['test_loss'], ru['test_loss'], n_seeds)}")
-        if sp["tied"] and n_seeds > 1:
-            line += f". Depths within the seed spread of the best: k = {', '.join(map(str, sp['tied']))}"
-        body.append(line + ".")
+    body.append("**Sweet spots** (lowest mean validation loss; test loss and accuracy at that depth):")
+    for v in s["variants"]:
+        for P in s["budgets"]:
+            sp = s["sweet_spots"].get(f"{v}|{P}")
+            if not sp:
+                continue
+            r = next(x for x in rows if x["variant"] == v and x["budget"] == P and x["depth"] == sp["k"])
+            body.append(f"- {VARIANTS[v]}, P = {P:,}: k = {sp['k']} (m = {sp['width']}), test loss "
+                        f"{_fmt(r['test_loss'])}, accuracy {_fmt(r['test_accuracy'], pct=True)}"
+                        + (f" — {sp['edge']}" if sp["edge"] else "") + ".")
     body.append("")
-    body += _trends(s)
-    if len(s["variants"]) > 1:
-        body.append("")
-        body += _bonus(s)
+    body += _against_a(s, decided)
     body += ["", figure(s, "loss_vs_depth.png", "train/test loss and test accuracy vs depth, one curve per budget")]
     if "bonus_regularization.png" in s.get("figures", []):
         body += ["", figure(s, "bonus_regularization.png", "test loss vs depth: plain, weight decay, BatchNorm")]
     return "\n".join(body)
 
 
-def _trends(s):
-    rows, out = s["rows"], ["**Against Report A** (\"as k increases, the train loss tends to decrease … beyond a "
-                            "point the test loss increases\"; \"the sweet spot depends on P\"):", ""]
+def _against_a(s, d):
+    out = ["**Against Report A** (verdicts after Holm's correction over this problem's claims; inconclusive means "
+           "the test could not tell, not agreement):", ""]
     for P in s["budgets"]:
-        ks, tr, _, _ = _series(rows, "plain", P, "train_loss")
-        _, te, _, _ = _series(rows, "plain", P, "test_loss")
-        keep = [i for i in range(len(ks)) if math.isfinite(tr[i]) and math.isfinite(te[i])]
-        ks, tr, te = [ks[i] for i in keep], [tr[i] for i in keep], [te[i] for i in keep]
-        if len(ks) < 2:
-            continue
-        downs = sum(1 for a, b in zip(tr, tr[1:]) if b < a)
-        best_tr = ks[min(range(len(tr)), key=lambda i: tr[i])]
-        best_te = ks[min(range(len(te)), key=lambda i: te[i])]
-        agrees = "agrees" if downs > (len(ks) - 1) / 2 else "disagrees"
-        out.append(f"- P = {P:,}: train loss falls at {downs} of {len(ks) - 1} steps k → k+1 ({agrees} with "
-                   f"\"train loss decreases with k\"; "
-                   f"k = {ks[0]}: {tr[0]:.4g}, k = {ks[-1]}: {tr[-1]:.4g}; lowest at k = {best_tr}); "
-                   f"test loss lowest at k = {best_te} and "
-                   + (f"higher again by k = {ks[-1]} ({te[-1]:.4g} vs {min(te):.4g})"
-                      if best_te < ks[-1] else "still lowest at the deepest net tried") + ".")
-    spots = [s["sweet_spots"].get(f"plain|{P}", {}).get("k") for P in s["budgets"]]
-    if len(spots) < 2:
-        pass
-    elif len(set(spots)) > 1:
-        sps = [s["sweet_spots"].get(f"plain|{P}") for P in s["budgets"]]
-        # a move is real if some budget's best k is outside another budget's set of tied-best depths
-        robust = any(a["k"] not in [b["k"]] + b["tied"] for a in sps for b in sps if a and b)
-        out.append(f"- The sweet spot moves with P: k = {', '.join(f'{k} (P = {P:,})' for k, P in zip(spots, s['budgets']))}"
-                   + ("" if s["n_seeds"] < 2 else
-                      " — beyond the seed spread (some budget's best k is not tied with another's)." if robust else
-                      " — but every budget's best k is within the seed spread of the others' best, so the move "
-                      "is not established.") + ("" if s["n_seeds"] > 1 else " (single seed)."))
-    else:
-        out.append(f"- The sweet spot does not move with P: k = {spots[0]} for every budget.")
-    return out
-
-
-def _bonus(s):
-    sweet, out = s["sweet_spots"], [
-        f"**Bonus — does the sweet spot move with regularization?** (weight decay: decoupled, "
-        f"`Adam(weight_decay={s['weight_decay']})`; BatchNorm: after every hidden Dense; "
-        f"{s['bonus_seeds']} seed(s) each)", ""]
-    header = ["P"] + [f"best k: {v}" for v in s["variants"]] + [f"best test loss: {v}" for v in s["variants"]]
-    trs = []
-    moved = []
-    for P in s["budgets"]:
-        spots = [sweet.get(f"{v}|{P}") for v in s["variants"]]
-        trs.append([f"{P:,}"] + [sp["k"] if sp else "—" for sp in spots]
-                   + [fmt_stat(sp["test_loss"]) if sp else "—" for sp in spots])
-        plain = sweet.get(f"plain|{P}")
-        for v, sp in zip(s["variants"], spots):
-            if v == "plain" or not sp or not plain:
-                continue
-            # is the plain sweet spot's depth still within the seed spread of the variant's best?
-            still_tied = plain["k"] == sp["k"] or plain["k"] in sp["tied"]
-            moved.append((P, v, plain["k"], sp["k"], still_tied,
-                          sp["test_loss"]["mean"] - plain["test_loss"]["mean"],
-                          within_spread(sp["test_loss"], plain["test_loss"])))
-    out.append(table(header, trs))
-    out.append("")
-    # every variant's test loss per depth, for the curious reader
-    ks = s["depths"]
-    out.append(table(["variant", "P"] + [f"k = {k}" for k in ks],
-                     [[v, f"{P:,}"] + [fmt_stat(r["test_loss"]) if r else "—"
-                                       for r in (next((x for x in s["rows"] if x["variant"] == v
-                                                       and x["budget"] == P and x["depth"] == k), None)
-                                                 for k in ks)]
-                      for P in s["budgets"] for v in s["variants"]]))
-    out.append("")
-    for P, v, k0, k1, tied, delta, same in moved:
-        if k0 == k1:
-            verdict = f"stays at k = {k0}"
-        elif tied:
-            verdict = f"moves from k = {k0} to k = {k1}, but k = {k0} is within the seed spread of the new best"
-        else:
-            verdict = f"moves from k = {k0} to k = {k1}"
-        out.append(f"- P = {P:,}, {VARIANTS[v]}: the sweet spot {verdict}; the best test loss is "
-                   f"{'lower' if delta < 0 else 'higher'} than plain by {abs(delta):.4f}"
-                   + ("" if s["bonus_seeds"] < 2 else " (within the seed spread)" if same else " (beyond the seed spread)")
-                   + ".")
-    n_moved = sum(1 for m in moved if m[2] != m[3] and not m[4])
-    spread_note = ("beyond the seed spread" if s["bonus_seeds"] > 1 and s["n_seeds"] > 1 else
-                   "(single seed: the seed spread is unknown, so any move may be noise)")
-    out.append(f"In {n_moved} of {len(moved)} (budget, variant) pairs the sweet spot moves {spread_note}. "
-               f"Report A expected regularization to \"improve generalization\": the best test loss is lower with "
-               f"the regularizer in {sum(1 for m in moved if m[5] < 0)} of {len(moved)} pairs"
-               + ("" if s["bonus_seeds"] < 2 else
-                  f" ({sum(1 for m in moved if m[5] < 0 and not m[6])} of them beyond the seed spread)") + ".")
+        tr, te = d.get(f"p03.train-loss-falls-with-k.P{P}"), d.get(f"p03.test-loss-rises-past-sweet-spot.P{P}")
+        if tr:
+            out.append(f"- P = {P:,}: \"train loss decreases with k\" is {_verdict_line(tr)}"
+                       + (f"; \"test loss rises past the sweet spot\" is {_verdict_line(te)}"
+                          + (f" — {te['note']}" if te.get("note") else "") if te else "") + ".")
+    for cid, what in (("p03.deeper-overfits", "\"adding layers leads to overfitting\" (train–test gap)"),
+                      ("p03.sweet-spot-moves-with-p", "\"the sweet spot depends on P\""),
+                      ("p03.more-nodes-help", "\"more nodes per layer improve performance\""),
+                      ("p03.diminishing-returns", "\"diminishing returns\""),
+                      ("p03.p-has-limits", "Bonus: \"P as a comparison point has limitations\""),
+                      ("p03.weight-decay-helps", "Bonus: weight decay improves generalization"),
+                      ("p03.weight-decay-less-overfitting", "Bonus: weight decay prevents overfitting"),
+                      ("p03.weight-decay-shrinks-weights", "Bonus: weight decay keeps the weights small"),
+                      ("p03.normalization-helps", "Bonus: normalization layers improve generalization")):
+        c = d.get(cid)
+        if c:
+            out.append(f"- {what}: {_verdict_line(c)}" + (f" — {c['note']}" if c.get("note") and
+                                                           c["kind"] != "untested" else "") + ".")
+    spots = {v: [s["sweet_spots"].get(f"{v}|{P}") for P in s["budgets"]] for v in s["variants"]}
+    if len(s["variants"]) > 1:
+        moved = [(v, P, sp["k"], pl["k"]) for v in s["variants"] if v != "plain"
+                 for P, sp, pl in zip(s["budgets"], spots[v], spots["plain"])
+                 if sp and pl and pl["k"] in s["bonus_depths"] and sp["k"] != pl["k"]]
+        comparable = sum(1 for v in s["variants"] if v != "plain" for sp, pl in zip(spots[v], spots["plain"])
+                         if sp and pl and pl["k"] in s["bonus_depths"])
+        out.append(f"- Does the sweet spot move with regularization? Descriptively (validation choice, no test; "
+                   f"only depths {', '.join(map(str, s['bonus_depths']))} compared): it moves in {len(moved)} of "
+                   f"{comparable} (variant, P) pairs whose plain sweet spot is among those depths"
+                   + ("" if not moved else " (" + "; ".join(f"{VARIANTS[v]}, P = {P:,}: k = {b} → {a}"
+                                                            for v, P, a, b in moved) + ")") + ".")
     return out
 
 

@@ -3,21 +3,32 @@
 Question: how do the final loss and the time to reach a target loss depend on
 the learning rate, for SGD and for Adam, and which rate should one use?
 
-Method: MLP 784-128-10 (ReLU), batch 128, the same number of epochs for every
-point; learning rates on a half-decade log grid 1e-4 … 1 for three optimizers:
-plain SGD (no momentum), SGD with momentum 0.9 (PyTorch form) and Adam
-(β = 0.9, 0.999).  Measured per epoch: test loss and training-only time.
+Accuracy points (``ctx.run_points``, may run in parallel): MLP 784-128-10
+(ReLU), batch 128, the same number of epochs for every point, learning rates
+on a log grid (half-decades 1e-4 … 1 in full mode) for three optimizers: plain
+SGD (no momentum), SGD with momentum 0.9 and Adam (β = 0.9, 0.999); ``ctx.seeds``
+seeds per (optimizer, rate), seed s = the same initial weights for every arm,
+so seeds pair the arms.  A validation split (5,000 images in full mode) is
+carved from the training images: each optimizer's rate is **chosen on
+validation loss** (``core.tuning``), never on test; "tuned SGD" is the better
+of plain SGD and SGD + momentum on validation (Report A: SGD needs "careful
+tuning of learning rate, momentum").
 
-Definitions (stated, not tuned per point):
-* diverged — the training loss became NaN/inf (recorded by fit_point; the run
-  stops, is kept and is marked with a red ×);
-* stuck — finished but the final test loss is no better than guessing
-  (≥ ln 10 ≈ 2.303 nats), marked with a ▲;
-* time to target — training seconds until the first epoch whose test loss is
-  ≤ TARGET (per mode, below); epoch resolution, so an upper bound;
-* recommended rate — among rates where no seed diverged, the lowest mean final
-  test loss; we also name the fastest rate to the target among those whose
-  final test loss is within 10% of that best.
+Definitions: *diverged* — NaN/inf training loss (recorded, marked); *stuck* —
+final test loss ≥ ln 10; *epochs to target* — first epoch whose test loss is
+≤ TARGET (per mode); a run that never gets there is censored at epochs + 1;
+in "loss at a high rate" comparisons a diverged run counts as ln 10 (chance —
+a lower bound on how bad it is).
+
+Timing (``ctx.run_timing``: serial, warm-up excluded, ≥ 5 repeats in full mode,
+load recorded): one training epoch of a fresh seed-0 model for plain SGD and Adam at
+their smallest rate, its chosen rate and its largest rate without a diverged
+seed.  Seconds come only from this pass; *time to target* = epochs to target ×
+the pass's median seconds per epoch at the chosen rate.  A time difference
+counts only when its test is significant and it exceeds the repeats' IQR.
+
+Tests (``core.stats``; Holm within the problem): paired t on seeds between
+arms, Spearman ρ for trends, Welch on timing repeats (``core.timing``).
 
 Limits: one net, one batch size, a fixed epoch budget without schedules; a
 rate that needs more epochs to shine is judged at this budget.
@@ -26,306 +37,340 @@ import math
 
 import tinynet as tn
 
-from .core import plots
-from .core.axes import readable_log
+from .core import claims, plots, stats, timing
 from .core.report import figure, table
-from .core.seedstats import final_metric, fmt_stat, group, spread_phrase, stat
 from .core.training import fit_point, mlp
+from .core.tuning import choose_on_validation
 
 ID = "p06-learning-rate"
 TITLE = "Learning rate: SGD vs Adam"
 QUESTION = "How do loss and training time depend on the learning rate, for SGD and Adam?"
-ESTIMATE = {"smoke": 2, "quick": 30, "full": 380}
+# measured: quick ≈ 54 s at load 1–2 (24 s of it training points; 290 s at load 4); full ≈ 135 points ×
+# ~6 s (10 epochs on 55k images) + ~20 s timing pass ≈ 14 min
+ESTIMATE = {"smoke": 4, "quick": 40, "full": 820}
 
 ARCH = [784, 128, 10]
 BATCH = 128
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0]
-OPTIMIZERS = {  # name -> (label, factory)
-    "sgd": ("SGD (no momentum)", lambda lr: tn.optim.SGD(lr)),
-    "sgd-momentum": ("SGD + momentum 0.9", lambda lr: tn.optim.SGD(lr, momentum=0.9)),
-    "adam": ("Adam", lambda lr: tn.optim.Adam(lr)),
-}
+LABELS = {"sgd": "SGD (no momentum)", "sgd-momentum": "SGD + momentum 0.9", "adam": "Adam"}
 CHANCE = math.log(10)
-WITHIN_BEST = 0.10  # "fastest within 10% of the best final test loss"
+HIGH_LR = 0.1  # "especially at higher learning rates": the rates >= this
 
 
-def train_point(ctx, data):
-    def fn(config):
-        model = tn.Sequential(mlp(config["arch"]), seed=config["seed"])
-        opt = OPTIMIZERS[config["optimizer"]][1](config["lr"])
-        return fit_point(model, data, tn.losses.SoftmaxCrossEntropy(), opt, config["epochs"],
-                         config["batch_size"], verbose=ctx.fit_verbose)
-    return fn
+def _optimizer(name, lr):
+    if name == "sgd":
+        return tn.optim.SGD(lr)
+    if name == "sgd-momentum":
+        return tn.optim.SGD(lr, momentum=0.9)
+    return tn.optim.Adam(lr)
 
 
-def time_to_target(result, target):
-    """(seconds, epochs) until the first epoch with test loss <= target, or (None, None)."""
-    h = result["history"]
-    for i, (loss, t) in enumerate(zip(h.get("test_loss", []), h.get("elapsed", []))):
-        if loss is not None and loss <= target:
-            return t, i + 1
-    return None, None
+def _data(ctx):
+    return ctx.data(validation=ctx.pick(smoke=200, quick=2000, full=5000))
+
+
+def train_point(ctx, config):
+    model = tn.Sequential(mlp(config["arch"]), seed=config["seed"])
+    return fit_point(model, _data(ctx), tn.losses.SoftmaxCrossEntropy(),
+                     _optimizer(config["optimizer"], config["lr"]), config["epochs"], config["batch_size"],
+                     use_validation=True, verbose=ctx.fit_verbose)
+
+
+def time_point(ctx, config):
+    """Seconds of one training epoch of a fresh seed-0 model (rates that never diverged only)."""
+    model = tn.Sequential(mlp(config["arch"]), seed=config["seed"])
+    return timing.epoch_seconds(model, _data(ctx), tn.losses.SoftmaxCrossEntropy(),
+                                _optimizer(config["optimizer"], config["lr"]), config["batch_size"])
+
+
+def epochs_to_target(result, target, epochs):
+    """First epoch (1-based) with test loss <= target; epochs + 1 when never (censored)."""
+    for i, loss in enumerate(result["history"].get("test_loss", [])):
+        if loss is not None and math.isfinite(loss) and loss <= target:
+            return i + 1
+    return epochs + 1
+
+
+def _loss_or_chance(record):
+    """Final test loss; a diverged run counts as ln 10 (chance)."""
+    v = stats.final_metric(record, "test_loss")
+    return CHANCE if v is None else v
 
 
 def run(ctx):
-    data = ctx.data()
-    epochs = ctx.pick(smoke=1, quick=8, full=10)
-    target = ctx.pick(smoke=1.0, quick=0.25, full=0.10)
-    lrs = ctx.pick(smoke=[1e-2, 1.0], quick=LRS, full=LRS)
-    opts = ctx.pick(smoke=["sgd"], quick=list(OPTIMIZERS), full=list(OPTIMIZERS))
-    configs = [{"arch": ARCH, "optimizer": o, "lr": lr, "batch_size": BATCH, "epochs": epochs,
-                "n_train": data["X_train"].shape[0], "n_test": data["X_test"].shape[0], "seed": s}
+    data = _data(ctx)
+    n_train, n_val, n_test = data["X_train"].shape[0], data["X_val"].shape[0], data["X_test"].shape[0]
+    epochs = ctx.pick(smoke=1, quick=5, full=10)
+    target = ctx.pick(smoke=1.0, quick=0.3, full=0.10)
+    lrs = ctx.pick(smoke=[1e-2, 1.0], quick=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], full=LRS)
+    opts = ctx.pick(smoke=["sgd", "adam"], quick=list(LABELS), full=list(LABELS))
+    base = {"arch": ARCH, "batch_size": BATCH, "n_train": n_train, "n_val": n_val, "n_test": n_test}
+    configs = [{**base, "optimizer": o, "lr": lr, "epochs": epochs, "seed": s}
                for o in opts for lr in lrs for s in ctx.seeds]
-    records = ctx.run_points(configs, train_point(ctx, data),
+    records = ctx.run_points(configs, train_point,
                              label=lambda c: f"{c['optimizer']} lr={c['lr']:g} seed={c['seed']}")
 
     rows = []
-    for (opt, lr), recs in group(records, lambda c: (c["optimizer"], c["lr"])).items():
-        res = [r["result"] for r in recs]
-        tt = [time_to_target(x, target) for x in res]
-        test_losses = [final_metric(r, "test_loss") for r in recs]
-        rows.append({
-            "optimizer": opt, "lr": lr, "runs": len(res),
-            "diverged": sum(bool(x["diverged"]) for x in res),
-            "stuck": sum(1 for v in test_losses if v is not None and v >= CHANCE),
-            "diverged_epochs": [x["diverged_at"]["epoch"] + 1 for x in res if x["diverged"]],
-            "train_loss": stat([final_metric(r, "train_loss") for r in recs]),
-            "test_loss": stat(test_losses),
-            "test_accuracy": stat([final_metric(r, "test_accuracy") for r in recs]),
-            "reached": sum(1 for t, _ in tt if t is not None),
-            "time_to_target": stat([t for t, _ in tt]),
-            "epochs_to_target": stat([e for _, e in tt]),
-            "sec_per_epoch": stat([sum(x["history"]["epoch_time"]) / len(x["history"]["epoch_time"])
-                                   for x in res if x["history"].get("epoch_time")]),
-        })
-    recs_by_opt = {}
-    for opt in opts:
-        mine = [r for r in rows if r["optimizer"] == opt]
-        usable = [r for r in mine if r["diverged"] == 0 and r["test_loss"]["n"] > 0]
-        if not usable:
-            recs_by_opt[opt] = None
+    for row in stats.table_by(records, lambda c: (c["optimizer"], c["lr"]),
+                              ["train_loss", "val_loss", "test_loss", "test_accuracy"]):
+        opt, lr = row["key"]
+        recs = [r for r in records if (r["config"]["optimizer"], r["config"]["lr"]) == (opt, lr)]
+        rows.append({**row, "optimizer": opt, "lr": lr,
+                     "stuck": sum(1 for r in recs if (stats.final_metric(r, "test_loss") or 0) >= CHANCE),
+                     "unstable": sum(1 for r in recs if r["result"].get("unstable")),
+                     "epochs_to_target": stats.summarize([epochs_to_target(r["result"], target, epochs)
+                                                          for r in recs]),
+                     "reached": sum(1 for r in recs if epochs_to_target(r["result"], target, epochs) <= epochs)})
+    bad = {(r["optimizer"], r["lr"]) for r in rows if r["diverged"]}
+    chosen = choose_on_validation([r for r in records if (r["config"]["optimizer"], r["config"]["lr"]) not in bad],
+                                  arm=lambda c: c["optimizer"], setting=lambda c: c["lr"], metric="val_loss")
+    chosen = {o: {**v, "edge": claims.grid_edge(v["value"], lrs, what=f"{LABELS[o]} rate")}
+              for o, v in chosen.items()}
+    sgds = [o for o in ("sgd", "sgd-momentum") if chosen.get(o, {}).get("score")]
+    tuned_sgd = min(sgds, key=lambda o: chosen[o]["score"]["mean"]) if sgds else None
+
+    # timing pass: smallest rate, chosen rate, largest rate without a diverged seed, per optimizer
+    tconfigs = []
+    for o in [o for o in opts if o in ("sgd", "adam")]:  # the optimizers the time claims compare
+        ok = [lr for lr in lrs if (o, lr) not in bad]
+        picks = sorted({ok[0], ok[-1], chosen[o]["value"]} - {None}) if ok and o in chosen else []
+        tconfigs += [{**base, "optimizer": o, "lr": lr, "seed": 0, "unit": "1 epoch"} for lr in picks]
+    timed = ctx.run_timing(tconfigs, time_point, label=lambda c: f"{c['optimizer']} lr={c['lr']:g}")
+    times = {(r["config"]["optimizer"], r["config"]["lr"]): r for r in timed}
+
+    summary = {"rows": rows, "epochs": epochs, "target": target, "batch_size": BATCH, "n_train": n_train,
+               "n_val": n_val, "n_test": n_test, "n_seeds": len(ctx.seeds), "optimizers": opts, "lrs": lrs,
+               "chosen": {o: {"lr": v["value"], "val_loss": v["score"], "edge": v["edge"]} for o, v in chosen.items()},
+               "tuned_sgd": tuned_sgd, "timing_load": timing.load_text(timed),
+               "timing": [{"optimizer": k[0], "lr": k[1], **{x: r["result"][x] for x in ("median", "iqr", "samples")}}
+                          for k, r in times.items()]}
+    summary["claims"] = _claims(records, rows, chosen, tuned_sgd, times, lrs, epochs, target)
+    summary["figures"] = _plots(ctx, rows, opts, summary)
+    return summary
+
+
+# ------------------------------------------------------------------- claims
+def _arm(records, opt, lr):
+    return [r for r in records if r["config"]["optimizer"] == opt and r["config"]["lr"] == lr]
+
+
+def _by_seed(records, fn):
+    return {r["config"]["seed"]: fn(r) for r in records}
+
+
+def _paired(a, b):
+    """Paired t over the seeds two {seed: value} dicts share."""
+    seeds = sorted(set(a) & set(b))
+    return stats.paired([a[s] for s in seeds], [b[s] for s in seeds])
+
+
+def _claims(records, rows, chosen, tuned_sgd, times, lrs, epochs, target):
+    budget = (f"{epochs} epochs, batch {BATCH}, rate per optimizer chosen on validation loss from "
+              f"{{{', '.join(f'{v:g}' for v in lrs)}}}")
+    out = []
+    lr_of = {o: v["value"] for o, v in chosen.items() if v["value"] is not None}  # None: every rate diverged
+    # 1) an optimal rate, beyond which the loss increases
+    for o in LABELS:
+        if o not in lr_of:
             continue
-        best = min(usable, key=lambda r: r["test_loss"]["mean"])
-        near = [r for r in usable if r["test_loss"]["mean"] <= (1 + WITHIN_BEST) * best["test_loss"]["mean"]
-                and r["reached"] == r["runs"]]
-        fastest = min(near, key=lambda r: r["time_to_target"]["mean"]) if near else None
-        recs_by_opt[opt] = {"lr": best["lr"], "test_loss": best["test_loss"],
-                            "fastest_lr": fastest["lr"] if fastest else None,
-                            "fastest_time": fastest["time_to_target"] if fastest else None}
-    figures = _plots(ctx, rows, opts, target)
-    return {"rows": rows, "recommended": recs_by_opt, "epochs": epochs, "target": target,
-            "batch_size": BATCH, "n_train": data["X_train"].shape[0], "n_test": data["X_test"].shape[0],
-            "n_seeds": len(ctx.seeds), "optimizers": opts, "figures": figures}
+        best, top = lr_of[o], max(lrs)
+        if best == top:
+            res = {**stats.paired([], []), "p": None}
+            note = chosen[o]["edge"] + ": nothing beyond it was tried"
+        else:
+            res = _paired(_by_seed(_arm(records, o, top), _loss_or_chance),
+                          _by_seed(_arm(records, o, best), _loss_or_chance))
+            note = chosen[o]["edge"]
+        out.append(claims.claim(
+            f"p06.optimal-lr-{o}", "A",
+            "There is an optimal learning rate for both optimization algorithms, beyond which the loss starts "
+            f"to increase or fluctuate [{LABELS[o]}]",
+            f"final test loss at the largest rate ({top:g}) − at the validation-chosen rate ({best:g}), paired "
+            "on seeds; diverged = ln 10", res, expect=1, budget=budget, effect="Δ test loss", note=note))
+    # 2) Adam vs (plain) SGD at their chosen rates
+    if "adam" in lr_of and "sgd" in lr_of:
+        a, s = _arm(records, "adam", lr_of["adam"]), _arm(records, "sgd", lr_of["sgd"])
+        pair = f"Adam (lr {lr_of['adam']:g}) − SGD (lr {lr_of['sgd']:g}), each at its validation-chosen rate"
+        out.append(claims.claim(
+            "p06.adam-lower-loss", "A", "Adam optimization tends to … achieve lower loss compared to SGD",
+            f"final test loss, {pair}, paired t", _paired(_by_seed(a, _loss_or_chance), _by_seed(s, _loss_or_chance)),
+            expect=-1, budget=budget, effect="Δ test loss"))
+        ett = lambda r: epochs_to_target(r["result"], target, epochs)  # noqa: E731
+        out.append(claims.claim(
+            "p06.adam-converges-faster", "A", "Adam optimization tends to converge faster … compared to SGD",
+            f"epochs to test loss ≤ {target:g} (never = {epochs + 1}), {pair}, paired t",
+            _paired(_by_seed(a, ett), _by_seed(s, ett)), expect=-1, budget=budget, effect="Δ epochs"))
+        high = [lr for lr in lrs if lr >= HIGH_LR]
+        va, vs = [], []
+        for lr in high:
+            da = _by_seed(_arm(records, "adam", lr), _loss_or_chance)
+            ds = _by_seed(_arm(records, "sgd", lr), _loss_or_chance)
+            for seed in sorted(set(da) & set(ds)):
+                va.append(da[seed])
+                vs.append(ds[seed])
+        out.append(claims.claim(
+            "p06.adam-better-at-high-lr", "A", "… especially at higher learning rates",
+            f"final test loss Adam − SGD at the same rate, rates ≥ {HIGH_LR:g} ({', '.join(f'{v:g}' for v in high)}), "
+            "paired on (rate, seed); diverged = ln 10", stats.paired(va, vs), expect=-1, budget=budget,
+            effect="Δ test loss"))
+        # time to target: epochs × timing-pass seconds per epoch at the chosen rate
+        ta, ts = times.get(("adam", lr_of["adam"])), times.get(("sgd", lr_of["sgd"]))
+        if ta and ts:
+            ea, es = _by_seed(a, ett), _by_seed(s, ett)
+            seeds = sorted(set(ea) & set(es))
+            xa = [ea[k] * timing.median(ta) for k in seeds]
+            xs = [es[k] * timing.median(ts) for k in seeds]
+            res = stats.paired(xa, xs)
+            floor = max(timing.iqr(ta) * stats.summarize([ea[k] for k in seeds])["mean"],
+                        timing.iqr(ts) * stats.summarize([es[k] for k in seeds])["mean"])
+            res = timing.gate(res, res["effect"], floor, "time to target")
+            out.append(claims.claim(
+                "p06.adam-less-time", "A", "Adam optimization typically requires less training time compared to SGD",
+                f"seconds to test loss ≤ {target:g} = epochs to it × timing-pass median s/epoch, {pair}, paired t, "
+                "gated by the timing IQR × epochs", res, expect=-1, budget=budget + "; timing pass",
+                effect="Δ seconds", note=res.get("gate", "") + (
+                    f"; s/epoch {timing.fmt(ta)} (Adam) vs {timing.fmt(ts)} (SGD)")))
+        # lr depends on the optimizer: Adam at SGD's chosen rate vs at its own
+        if lr_of["sgd"] != lr_of["adam"]:
+            res = _paired(_by_seed(_arm(records, "adam", lr_of["sgd"]), _loss_or_chance),
+                          _by_seed(a, _loss_or_chance))
+        else:
+            res = {**stats.paired([], []), "p": None}
+        out.append(claims.claim(
+            "p06.lr-depends-on-optimizer", "A",
+            "A good learning rate depends on the specific dataset, model architecture, and optimization algorithm",
+            f"Adam's final test loss at SGD's chosen rate ({lr_of['sgd']:g}) − at its own ({lr_of['adam']:g}), "
+            "paired t (the optimizer part only: one dataset and one architecture here)", res, expect=1,
+            budget=budget, effect="Δ test loss"))
+    # 3) iterations (epochs to target) and seconds per epoch vs the rate
+    for o in ("sgd", "adam"):
+        recs = [r for r in records if r["config"]["optimizer"] == o]
+        if not recs:
+            continue
+        out.append(claims.claim(
+            f"p06.iterations-grow-with-lr-{o}", "A",
+            "Training time generally increases with larger learning rates due to the increased number of "
+            f"iterations required for convergence [{LABELS[o]}]",
+            f"Spearman ρ of log rate vs epochs to test loss ≤ {target:g} (never = {epochs + 1}), every seed and rate",
+            stats.spearman([math.log(r["config"]["lr"]) for r in recs],
+                           [epochs_to_target(r["result"], target, epochs) for r in recs]),
+            expect=1, budget=budget, effect="ρ"))
+        timed = sorted((lr, rec) for (oo, lr), rec in times.items() if oo == o)
+        if len(timed) >= 2:
+            res = timing.difference(timed[-1][1], timed[0][1])
+            out.append(claims.claim(
+                f"p06.epoch-time-grows-with-lr-{o}", "A",
+                f"Training time generally increases with larger learning rates [{LABELS[o]}, per epoch]",
+                f"seconds per epoch at lr {timed[-1][0]:g} − at lr {timed[0][0]:g} (timing pass), Welch, gated by IQR",
+                res, expect=1, budget="timing pass: 1 epoch of a seed-0 model per repeat", effect="Δ s/epoch",
+                note=res.get("gate", "")))
+    # 4) Adam overfits / tuned SGD generalizes better
+    if "adam" in lr_of and tuned_sgd in lr_of:
+        a, s = _arm(records, "adam", lr_of["adam"]), _arm(records, tuned_sgd, lr_of[tuned_sgd])
+        gap = lambda r: (None if stats.final_metric(r, "test_loss") is None  # noqa: E731
+                         else stats.final_metric(r, "test_loss") - stats.final_metric(r, "train_loss"))
+        pair = (f"Adam (lr {lr_of['adam']:g}) vs tuned SGD = {LABELS[tuned_sgd]} (lr {lr_of[tuned_sgd]:g}), "
+                "each chosen on validation")
+        out.append(claims.claim(
+            "p06.adam-overfits", "A", "[Adam] may suffer from overfitting in certain cases due to its adaptive nature",
+            f"generalization gap (final test − train loss), {pair}, paired t", _paired(_by_seed(a, gap), _by_seed(s, gap)),
+            expect=1, budget=budget, effect="Δ gap (Adam − SGD)"))
+        acc = lambda r: stats.final_metric(r, "test_accuracy")  # noqa: E731
+        out.append(claims.claim(
+            "p06.sgd-generalizes-better", "A",
+            "SGD … may require more careful tuning of hyperparameters (e.g., learning rate, momentum) but can "
+            "potentially achieve better generalization performance",
+            f"test accuracy, tuned SGD − Adam ({pair}), paired t", _paired(_by_seed(s, acc), _by_seed(a, acc)),
+            expect=1, budget=budget, effect="Δ test acc (SGD − Adam)", unit="pct"))
+    out.append(claims.claim(
+        "p06.schedules-help", "A",
+        "Techniques such as learning rate schedules, adaptive learning rates (e.g., Adam), and hyperparameter "
+        "tuning can help identify an appropriate learning rate", "not tested as a claim", kind="untested",
+        budget=budget, note="no schedule was run; the rates here are constant and chosen by a grid on validation"))
+    return out
 
 
-def _plots(ctx, rows, opts, target):
+# ------------------------------------------------------------------ figures
+def _plots(ctx, rows, opts, s):
     fig, (ax_l, ax_t) = plots.figure(ncols=2, width=4.9, height=3.8)
     colors = {"sgd": "tab:blue", "sgd-momentum": "tab:green", "adam": "tab:orange"}
-    marked = set()
+    first = {"div": True, "stuck": True}
     for opt in opts:
         mine = [r for r in rows if r["optimizer"] == opt]
-        label, color = OPTIMIZERS[opt][0], colors[opt]
         xs = [r["lr"] for r in mine]
-        mean = [r["test_loss"]["mean"] for r in mine]
-        std = [r["test_loss"]["std"] for r in mine]
-        ax_l.plot(xs, mean, "o-", color=color, label=f"{label}: test")
-        ax_l.fill_between(xs, [m - s for m, s in zip(mean, std)], [m + s for m, s in zip(mean, std)],
-                          color=color, alpha=0.2)
-        ax_l.plot(xs, [r["train_loss"]["mean"] for r in mine], ".:", color=color, lw=1)
-        tt = [r["time_to_target"]["mean"] if r["reached"] else float("nan") for r in mine]
-        ax_t.plot(xs, tt, "o-", color=color, label=label)
+        mean = [r["test_loss"]["mean"] if r["test_loss"]["mean"] is not None else float("nan") for r in mine]
+        ax_l.plot(xs, mean, "o-", color=colors[opt], label=f"{LABELS[opt]}: test")
+        ax_l.plot(xs, [r["val_loss"]["mean"] if r["val_loss"]["mean"] is not None else float("nan")
+                       for r in mine], ".:", color=colors[opt], lw=1)
+        ax_t.plot(xs, [r["epochs_to_target"]["mean"] for r in mine], "o-", color=colors[opt], label=LABELS[opt])
         for r in mine:
             if r["diverged"]:
-                for ax, y in ((ax_l, 3.0), (ax_t, None)):
-                    y = y if y is not None else _top(rows)
-                    ax.scatter([r["lr"]], [y], marker="x", color="red", s=60, zorder=5,
-                               label="diverged (NaN/inf)" if ("div", ax) not in marked else None)
-                    marked.add(("div", ax))
+                ax_l.scatter([r["lr"]], [3.0], marker="x", color="red", s=60, zorder=5,
+                             label="diverged" if first["div"] else None)
+                first["div"] = False
             elif r["stuck"]:
                 ax_l.scatter([r["lr"]], [r["test_loss"]["mean"]], marker="^", color="black", s=40, zorder=5,
-                             label="stuck at chance" if "stuck" not in marked else None)
-                marked.add("stuck")
-            if not r["diverged"] and r["reached"] < r["runs"]:
-                ax_t.scatter([r["lr"]], [_top(rows)], marker="v", facecolors="none", edgecolors=color, s=50,
-                             zorder=5, label="target not reached" if "nr" not in marked else None)
-                marked.add("nr")
+                             label="stuck at chance" if first["stuck"] else None)
+                first["stuck"] = False
+        c = s["chosen"].get(opt)
+        if c and c["lr"] is not None:
+            ax_l.axvline(c["lr"], color=colors[opt], lw=0.8, ls="--")
     ax_l.axhline(CHANCE, color="gray", ls="--", lw=1, label="chance (ln 10)")
-    for ax in (ax_l, ax_t):
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        readable_log(ax.yaxis)
-        ax.set_xlabel("learning rate (log scale)")
-    ax_l.set_ylabel("final loss (nats, log scale)")
-    ax_l.set_title("final test loss (solid, ±std) and train loss (dotted)")
-    ax_t.set_ylabel(f"training time to test loss ≤ {target} (s, log scale)")
-    ax_t.set_title("time to target (top row: diverged ×, not reached ▽)")
-    ax_l.legend(fontsize=6.5)
-    ax_t.legend(fontsize=6.5)
+    ax_t.axhline(s["epochs"] + 1, color="gray", ls=":", lw=1, label="never (censored)")
+    plots.decorate(ax_l, "final test loss (solid), validation (dotted); dashed = chosen rate", "learning rate (log)",
+                   "loss (nats, log)", logx=True, logy=True, legend_size=6)
+    plots.decorate(ax_t, f"epochs to test loss ≤ {s['target']} (mean over seeds)", "learning rate (log)",
+                   "epochs", logx=True, legend_size=6)
     plots.save(fig, ctx.path("loss_time_vs_lr.png"))
     return ["loss_time_vs_lr.png"]
 
 
-def _top(rows):
-    """A y position above every measured time-to-target (for the 'not reached' row)."""
-    times = [r["time_to_target"]["mean"] for r in rows if r["reached"]]
-    return 1.5 * max(times) if times else 1.0
-
-
-def _lrs(rows):
-    return ", ".join(f"{r['lr']:g}" for r in rows)
-
-
-def _label(opt):
-    return OPTIMIZERS[opt][0]
-
-
+# ------------------------------------------------------------------- report
 def report(s):
-    rows, target, n_seeds = s["rows"], s["target"], s["n_seeds"]
-    body = [f"Setup: MLP 784-128-10 (ReLU), batch {s['batch_size']}, {s['epochs']} epochs, "
-            f"{s['n_train']:,} training / {s['n_test']:,} test images, {n_seeds} seed(s) per point. "
-            f"Target for the time measurement: test loss ≤ {target} nats (first epoch end that reaches it; "
-            f"training-only seconds). *Diverged* = NaN/inf loss; *stuck* = final test loss ≥ ln 10.", ""]
+    decided = claims.decide(s["claims"])
+    by_id = {c["id"]: c for c in decided}
+    rows = s["rows"]
+    body = [claims.ledger_table(decided, problem=False), "",
+            f"Setup: MLP 784-128-10 (ReLU), batch {s['batch_size']}, {s['epochs']} epochs, {s['n_train']:,} training "
+            f"/ {s['n_val']:,} validation / {s['n_test']:,} test images, {s['n_seeds']} seed(s) per point (mean ± sd). "
+            f"Each optimizer's rate is chosen on validation loss. Target: test loss ≤ {s['target']} (epochs to it; "
+            f"never = {s['epochs'] + 1}). Seconds per epoch only from the serial timing pass ({s['timing_load']}).", ""]
     body.append(table(
-        ["optimizer", "lr", "final train loss", "final test loss", "test accuracy", f"s to ≤ {target}",
-         "epochs to it", "reached", "diverged", "s / epoch"],
-        [[_label(r["optimizer"]), f"{r['lr']:g}", fmt_stat(r["train_loss"]), fmt_stat(r["test_loss"]),
-          fmt_stat(r["test_accuracy"], pct=True),
-          fmt_stat(r["time_to_target"], 3) if r["reached"] else "never",
-          fmt_stat(r["epochs_to_target"], 3) if r["reached"] else "—",
-          f"{r['reached']}/{r['runs']}",
-          (f"**{r['diverged']}/{r['runs']}** (epoch {', '.join(map(str, r['diverged_epochs']))})"
-           if r["diverged"] else "0") + (" (stuck)" if r["stuck"] else ""),
-          fmt_stat(r["sec_per_epoch"], 3)] for r in rows]))
+        ["optimizer", "lr", "final val loss", "final test loss", "test accuracy", "epochs to target", "reached",
+         "diverged / stuck / unstable"],
+        [[LABELS[r["optimizer"]], f"{r['lr']:g}", stats.fmt_summary(r["val_loss"]), stats.fmt_summary(r["test_loss"]),
+          stats.fmt_summary(r["test_accuracy"], pct=True), stats.fmt_summary(r["epochs_to_target"], digits=3),
+          f"{r['reached']}/{r['seeds']}", f"{r['diverged']} / {r['stuck']} / {r['unstable']}"] for r in rows]))
     body.append("")
-    rec = s["recommended"]
     lines = []
-    for opt in s["optimizers"]:
-        r = rec.get(opt)
-        if r is None:
-            lines.append(f"- {_label(opt)}: every rate diverged; no recommendation.")
+    for o in s["optimizers"]:
+        c = s["chosen"].get(o)
+        if not c or c["lr"] is None:
+            lines.append(f"- {LABELS[o]}: every rate had a diverged seed; nothing chosen.")
             continue
-        mine = [x for x in rows if x["optimizer"] == opt]
-        best_row = next(x for x in mine if x["lr"] == r["lr"])
-        ok = [x for x in mine if x["diverged"] == 0 and x["test_loss"]["n"]]
-        others = sorted((x for x in ok if x is not best_row), key=lambda x: x["test_loss"]["mean"])
-        runner = others[0] if others else None
-        text = (f"- **{_label(opt)}: lr = {r['lr']:g}** — lowest final test loss among non-diverged rates, "
-                f"{fmt_stat(r['test_loss'])} (accuracy {fmt_stat(best_row['test_accuracy'], pct=True)})")
-        if runner:
-            text += (f"; next best lr = {runner['lr']:g} ({fmt_stat(runner['test_loss'])}), "
-                     f"{spread_phrase(best_row['test_loss'], runner['test_loss'], n_seeds)}")
-        if r["fastest_lr"] is not None:
-            text += (f". Fastest to ≤ {target} among rates within {WITHIN_BEST:.0%} of that loss: lr = "
-                     f"{r['fastest_lr']:g} ({fmt_stat(r['fastest_time'], 3)} s)")
-        div = [x for x in mine if x["diverged"]]
-        stuck = [x for x in mine if x["stuck"] and not x["diverged"]]
-        if div:
-            text += f". Diverged (some seed) at lr = {_lrs(div)}"
-        if stuck:
-            text += f"; stuck at chance at lr = {_lrs(stuck)}"
-        lines.append(text + ".")
-    body.append("**Recommended learning rates** (computed from the table):")
-    body += lines
-    body.append("")
-    body += _compare_report_a(s)
-    body += ["", figure(s, "loss_time_vs_lr.png", "final loss and time to target vs learning rate")]
+        lines.append(f"- **{LABELS[o]}: lr = {c['lr']:g}** (validation loss {stats.fmt_summary(c['val_loss'])})"
+                     + (f" — {c['edge']}" if c["edge"] else ""))
+    body += ["**Rates chosen on validation** (the recommendation, with its reason: lowest mean validation loss "
+             "among rates where no seed diverged):", *lines]
+    if s.get("tuned_sgd"):
+        body.append(f"Tuned SGD (better on validation of plain and momentum): {LABELS[s['tuned_sgd']]}.")
+    if s.get("timing"):
+        body += ["", "Timing pass (seconds per epoch, median and IQR of repeats): " + "; ".join(
+            f"{LABELS[t['optimizer']]} lr {t['lr']:g}: {t['median']:.3g} s (IQR {t['iqr']:.2g})" for t in s["timing"])
+            + "."]
+    body += ["", "**Against Report A** (verdicts from the ledger above):", ""]
+    for c in decided:
+        r = c.get("result") or {}
+        why = {"supported": "the test is significant in the claimed direction after Holm",
+               "contradicted": "the test is significant against the claim after Holm",
+               "inconclusive": ("not tested: " + c["note"] if c["kind"] == "untested" else
+                                r.get("gate") or ((c["note"] or "no p-value: fewer than two paired seeds, or no "
+                                                   "spread between them")
+                                                  if r.get("p") is None else "not significant after Holm"))
+               }[c["verdict"]]
+        body.append(f"- “{c['quote']}” — {claims.effect_text(c)}, p {claims.p_text(c)}: **{c['verdict']}** ({why}).")
+    body += ["", figure(s, "loss_time_vs_lr.png", "final loss and epochs to target vs learning rate")]
     return "\n".join(body)
-
-
-def _compare_report_a(s):
-    rows, rec, target = s["rows"], s["recommended"], s["target"]
-    out = ["**Against Report A:**", ""]
-    # 1) an optimal rate with worse loss on both sides
-    for opt in s["optimizers"]:
-        mine = [r for r in rows if r["optimizer"] == opt]
-        r = rec.get(opt)
-        if r is None or not mine:
-            continue
-        interior = mine[0]["lr"] < r["lr"] < mine[-1]["lr"]
-        out.append(f"- \"There is an optimal learning rate … beyond which the loss increases\": {_label(opt)}'s best "
-                   f"rate {r['lr']:g} is {'inside' if interior else 'at the edge of'} the grid "
-                   f"{'(worse on both sides: agrees)' if interior else '(the grid does not show an optimum: cannot confirm)'}.")
-    # 2) Adam lower loss than SGD, especially at high rates
-    if "adam" in rec and rec.get("adam") and any(rec.get(o) for o in ("sgd", "sgd-momentum")):
-        a = rec["adam"]
-        for o in ("sgd", "sgd-momentum"):
-            b = rec.get(o)
-            if not b:
-                continue
-            best_a, best_b = a["test_loss"], b["test_loss"]
-            winner = "Adam" if best_a["mean"] < best_b["mean"] else _label(o)
-            out.append(f"- \"Adam … achieves lower loss compared to SGD\": at each one's best rate, Adam "
-                       f"{fmt_stat(best_a)} vs {_label(o)} {fmt_stat(best_b)} → {winner} is lower "
-                       f"({spread_phrase(best_a, best_b, s['n_seeds'])}).")
-        high = [lr for lr in sorted({r["lr"] for r in rows}) if lr >= 0.1]
-        if high:
-            def at(opt, lr):
-                return next((r for r in rows if r["optimizer"] == opt and r["lr"] == lr), None)
-            parts = []
-            for lr in high:
-                ra, rs = at("adam", lr), at("sgd", lr)
-                if ra is None or rs is None:
-                    continue
-                fa = "diverged" if ra["diverged"] else f"{ra['test_loss']['mean']:.3g}"
-                fs = "diverged" if rs["diverged"] else f"{rs['test_loss']['mean']:.3g}"
-                parts.append(f"lr {lr:g}: Adam {fa}, SGD {fs}")
-            adam_better_high = sum(
-                1 for lr in high
-                if (at("adam", lr) and at("sgd", lr) and not at("adam", lr)["diverged"]
-                    and (at("sgd", lr)["diverged"] or at("adam", lr)["test_loss"]["mean"] < at("sgd", lr)["test_loss"]["mean"])))
-            out.append("- \"… especially at higher learning rates\": final test loss at lr ≥ 0.1 — "
-                       + "; ".join(parts) + f". Adam is better at {adam_better_high} of {len(high)} of these rates"
-                       + (" (disagrees: at high rates Adam is the one that breaks down)." if adam_better_high < len(high) / 2
-                          else " (agrees)."))
-    # 3) training time vs learning rate
-    spe = [r["sec_per_epoch"]["mean"] for r in rows if r["sec_per_epoch"]["n"]]
-    lrs = sorted({r["lr"] for r in rows})
-    split = lrs[max(0, len(lrs) // 2 - 1)]
-    lo_half = [r["sec_per_epoch"]["mean"] for r in rows if r["lr"] <= split and r["sec_per_epoch"]["n"]]
-    hi_half = [r["sec_per_epoch"]["mean"] for r in rows if r["lr"] > split and r["sec_per_epoch"]["n"]]
-    if lo_half and hi_half:
-        ratio = (sum(hi_half) / len(hi_half)) / (sum(lo_half) / len(lo_half)) if lo_half and hi_half else float("nan")
-        out.append(f"- \"Training time generally increases with larger learning rates\": the time per epoch "
-                   f"averages {sum(hi_half) / max(1, len(hi_half)):.3g} s at the larger half of the rates vs "
-                   f"{sum(lo_half) / max(1, len(lo_half)):.3g} s at the smaller half (ratio {ratio:.2f}; all points "
-                   f"range {min(spe):.3g}–{max(spe):.3g} s, shared-machine noise included), so per epoch the rate "
-                   f"{'makes no material difference (within ±25%)' if 0.8 <= ratio <= 1.25 else 'does change the cost'}"
-                   f". Time to reach test loss ≤ {target} —")
-        ups = downs = 0
-        for opt in s["optimizers"]:
-            mine = [r for r in rows if r["optimizer"] == opt]
-            reached = [r for r in mine if r["runs"] and r["reached"] == r["runs"]]
-            if not reached:
-                out[-1] += f" {_label(opt)}: never reached;"
-                continue
-            # epochs to target is free of timing noise; seconds follow it (constant cost per epoch)
-            ep = [r["epochs_to_target"]["mean"] for r in reached]
-            ups += sum(1 for a, b in zip(ep, ep[1:]) if b > a)
-            downs += sum(1 for a, b in zip(ep, ep[1:]) if b < a)
-            fastest = min(reached, key=lambda r: (r["epochs_to_target"]["mean"], r["time_to_target"]["mean"]))
-            above = [r for r in mine if r["lr"] > reached[-1]["lr"]]
-            out[-1] += (f" {_label(opt)}: {ep[0]:.3g} epoch(s) ({reached[0]['time_to_target']['mean']:.3g} s) at "
-                        f"lr {reached[0]['lr']:g} → {fastest['epochs_to_target']['mean']:.3g} epoch(s) "
-                        f"({fastest['time_to_target']['mean']:.3g} s) at lr {fastest['lr']:g}"
-                        + (f" → {ep[-1]:.3g} epoch(s) at lr {reached[-1]['lr']:g}" if reached[-1] is not fastest else "")
-                        + (f", not reached above lr {reached[-1]['lr']:g}" if above else "") + ";")
-        out[-1] = out[-1].rstrip(";") + (f". Between neighbouring rates that reach the target, the epochs needed fall {downs} times and "
-                    f"rise {ups} times: "
-                    + ("larger rates are faster until they no longer reach the target, so the claim is "
-                       "contradicted." if downs > ups else
-                       "the claim holds in this range." if ups > downs else "no clear trend."))
-    # 4) Adam needs less training time than SGD
-    ta = [(o, rec[o]) for o in s["optimizers"] if rec.get(o) and rec[o]["fastest_time"]]
-    if len(ta) >= 2:
-        best = min(ta, key=lambda x: x[1]["fastest_time"]["mean"])
-        out.append("- \"Adam typically requires less training time than SGD\": fastest time to the target "
-                   "(among rates within 10% of each one's best loss): "
-                   + ", ".join(f"{_label(o)} {fmt_stat(r['fastest_time'], 3)} s (lr {r['fastest_lr']:g})" for o, r in ta)
-                   + f" → {_label(best[0])} is fastest"
-                   + (" (agrees" if best[0] == "adam" else " (disagrees")
-                   + (f"; {spread_phrase(best[1]['fastest_time'], rec['adam']['fastest_time'], s['n_seeds'], 'margin over Adam')})."
-                      if best[0] != "adam" and rec.get("adam") and rec["adam"]["fastest_time"] else ")."))
-    return out
 
 
 if __name__ == "__main__":

@@ -4,41 +4,62 @@ Question (Report A, problem 7): how does the activation function change the
 loss curves and the time per epoch, and do sigmoid/tanh suffer from vanishing
 gradients as the report claims?
 
-Method.  One MLP 784 → 5 hidden layers of 128 → 10 (six Dense layers) per
-activation, everything else equal: ``init="auto"`` (He-uniform before
-ReLU/ELU/leaky ReLU, Glorot-uniform before sigmoid/tanh — the rule each
-activation is usually paired with), batch 128, the same epochs, with two
-optimizers: plain SGD (lr 0.1, no momentum: the update is the raw gradient, so
-a vanishing gradient shows as slow learning) and Adam (lr 1e-3: it rescales
-each parameter's step, which hides small gradients).  While training, an
-optimizer wrapper (``GradNormTap``) records ‖dL/dW‖ (Frobenius norm of the
-batch gradient of the mean loss) of every Dense layer every ``grad_every``
-steps, before the update.  "Vanishing" is decided from the ratio
-‖dL/dW₁‖ / ‖dL/dW₆‖ (first to last Dense layer), at the first step and as the
-median over training: the criterion is ratio < 0.1 (the gradient shrinks by
-more than 10× from the output to the input layer); it is shown next to ReLU's
-ratio because the layers' shapes differ (784×128 vs 128×10).
+Accuracy points (``ctx.run_points``, may run in parallel).  One MLP 784 → 5
+hidden layers of 128 → 10 (six Dense layers) per activation, everything else
+equal: ``init="auto"`` (He-uniform before ReLU/ELU/leaky ReLU, Glorot-uniform
+before sigmoid/tanh), batch 128, the same epochs, two optimizers: plain SGD
+(no momentum: the update is the raw gradient, so a vanishing gradient shows as
+slow learning) and Adam (it rescales each parameter's step).  **Equal tuning**:
+every (activation, optimizer) arm trains at the same small grid of learning
+rates (SGD 0.03 / 0.1 / 0.3, Adam 3e-4 / 1e-3 / 3e-3) on the tuning seeds, and
+its rate is chosen on a validation split carved from the training images
+(``core.tuning``, never on test); the chosen rate is then run on every seed
+(5 in full mode; the tuning seeds' points are reused).  While training, an
+optimizer wrapper (``GradNormTap``) records ‖dL/dW‖ of every Dense layer about
+ten times per epoch, before the update.
 
-GPU bonus.  ``python -m experiments run p07-activations --backend cupy`` trains
-the same configs on the GPU; ``backend`` is part of every point's config hash,
-so its points are stored beside the CPU points in the same folder.  Whichever
-backend runs last, ``run`` also looks up the *other* backend's stored points
-(cache lookups only, nothing is trained) and the report shows a CPU-vs-GPU
-time-per-epoch table when both exist.  The curves and gradient figures come
-from the backend of the last run (named in the section footer).
+Vanishing is judged against ReLU with the same optimizer, because the layer
+shapes alone make ‖dL/dW₁‖/‖dL/dW₆‖ differ from 1: per seed,
+d = log10(ratio_act / ratio_ReLU); "vanishing" = d < −1 (the input layer's
+gradient, relative to the output layer's, more than 10× smaller than with
+ReLU).  It is measured at step 1 (*transient*: the state at initialization)
+and as the median over training (*persistent*); the ledger tests the
+persistent one, the step-1 test is in the claim's note.
+
+Timing (``ctx.run_timing``: serial, warm-up excluded, ≥ 5 repeats in full mode,
+load recorded): one training epoch (SGD lr 0.1: an epoch's arithmetic does not
+depend on the rate) of a fresh seed-0 model per activation, plus an identical
+*replica* of the ReLU config — the gap between two identical configs is part
+of the noise floor a time difference must exceed.  Times come only from this
+pass.
+
+GPU bonus.  ``python -m experiments run p07-activations --backend cupy`` runs
+the same points and timing pass on the GPU; ``backend`` is part of every
+config's hash, so they are stored beside the CPU ones in the same folder.
+Whichever backend runs last looks up the *other* backend's stored timing
+records and chosen-rate points (cache lookups only, nothing is trained); the
+GPU claims are tested when both exist and are inconclusive ("no GPU run
+stored") otherwise.
+
+Tests (``core.stats``; Holm within the problem): Alexander–Govern (a one-way
+test without equal variances, scipy) across the five activations; paired t on
+seeds for ReLU/ELU (their per-seed mean) against sigmoid and tanh; one-sample
+t of d against −1 for vanishing; TOST / Welch on timing repeats.
 
 Limits: one width/depth; five hidden layers is deep enough for the sigmoid
-effect but not for tanh to fail outright; Frobenius norms of differently
-shaped matrices are compared as ratios, not absolutely.
+effect but not for tanh to fail outright; a 3-point rate grid per optimizer.
 """
 import math
 
+from scipy import stats as _st
+
 import tinynet as tn
 
-from .core import plots
+from .core import claims, plots, stats, timing
+from .core.helpers import save_small
 from .core.report import figure, table
-from .core.seedstats import fmt, fmt_stat, stat, within_spread
 from .core.training import fit_point, mlp
+from .core.tuning import choose_on_validation
 
 np = tn.backend.np
 
@@ -47,14 +68,19 @@ TITLE = "Activation functions and vanishing gradients"
 QUESTION = ("ReLU vs ELU vs sigmoid vs tanh (and leaky ReLU) in a deeper MLP: loss curves, time per "
             "epoch, and per-layer gradient norms over training — do sigmoid/tanh show vanishing "
             "gradients?")
-ESTIMATE = {"smoke": 5, "quick": 35, "full": 550}
+# measured: quick ≈ 30 s at load ~2.5; full ≈ 90 points × ~10.5 s (8 epochs on 55k images, 60 tuning +
+# 30 more seeds) + ~40 s timing pass ≈ 17 min
+ESTIMATE = {"smoke": 5, "quick": 35, "full": 1000}
 
 ACTIVATIONS = {"relu": tn.layers.ReLU, "elu": tn.layers.ELU, "leaky_relu": tn.layers.LeakyReLU,
                "tanh": tn.layers.Tanh, "sigmoid": tn.layers.Sigmoid}
-OPTIMIZERS = {"sgd": 0.1, "adam": 1e-3}  # optimizer -> learning rate
+LR_GRID = {"sgd": [0.03, 0.1, 0.3], "adam": [3e-4, 1e-3, 3e-3]}  # the same grid for every activation
+TIMING_LR = 0.1
 HIDDEN = [128] * 5
 BATCH = 128
-VANISHING_RATIO = 0.1
+VANISH_LOG10 = -1.0        # d < −1: more than 10× smaller than ReLU's ratio
+TIME_MARGIN = 0.20         # "differences in training time are not significant": within ±20%
+FAMILY, SATURATING = ("relu", "elu"), ("sigmoid", "tanh")
 COLORS = {"relu": "C0", "elu": "C1", "leaky_relu": "C2", "tanh": "C3", "sigmoid": "C4"}
 
 
@@ -87,25 +113,36 @@ def _optimizer(name, lr):
     return tn.optim.SGD(lr) if name == "sgd" else tn.optim.Adam(lr)
 
 
-def _train(ctx, data):
-    def fn(config):
-        layers = mlp([784] + config["hidden"] + [10], activation=ACTIVATIONS[config["activation"]])
-        model = tn.Sequential(layers, seed=config["seed"])
-        dense = [layer for layer in model.layers if isinstance(layer, tn.layers.Dense)]
-        tap = GradNormTap(_optimizer(config["optimizer"], config["lr"]), dense, config["grad_every"])
-        result = fit_point(model, data, tn.losses.SoftmaxCrossEntropy(), tap,
-                           epochs=config["epochs"], batch_size=config["batch_size"],
-                           verbose=ctx.fit_verbose)
-        result["grad_steps"] = tap.steps
-        result["grad_norms"] = tap.norms  # [layer][record]
-        return result
-    return fn
+def _sizes(ctx):
+    """(training images incl. validation, validation images) per mode."""
+    return ctx.pick(smoke=(700, 100), quick=(7000, 1000), full=(60000, 5000))
 
 
-def _configs(ctx, epochs, n_train, grad_every):
-    return [{"activation": act, "optimizer": opt, "lr": lr, "hidden": HIDDEN, "epochs": epochs,
-             "batch_size": BATCH, "n_train": n_train, "grad_every": grad_every, "seed": s}
-            for opt, lr in OPTIMIZERS.items() for act in ACTIVATIONS for s in ctx.seeds]
+def _data(ctx):
+    n, val = _sizes(ctx)
+    return ctx.data(n_train=n, validation=val)
+
+
+def _model(config):
+    layers = mlp([784] + config["hidden"] + [10], activation=ACTIVATIONS[config["activation"]])
+    return tn.Sequential(layers, seed=config["seed"])
+
+
+def train_point(ctx, config):
+    model = _model(config)
+    dense = [layer for layer in model.layers if isinstance(layer, tn.layers.Dense)]
+    tap = GradNormTap(_optimizer(config["optimizer"], config["lr"]), dense, config["grad_every"])
+    result = fit_point(model, _data(ctx), tn.losses.SoftmaxCrossEntropy(), tap, epochs=config["epochs"],
+                       batch_size=config["batch_size"], use_validation=True, verbose=ctx.fit_verbose)
+    result["grad_steps"] = tap.steps
+    result["grad_norms"] = tap.norms  # [layer][record]
+    return result
+
+
+def time_point(ctx, config):
+    """Seconds of one training epoch of a fresh seed-0 model (SGD at TIMING_LR, no gradient tap)."""
+    return timing.epoch_seconds(_model(config), _data(ctx), tn.losses.SoftmaxCrossEntropy(),
+                                _optimizer("sgd", config["lr"]), config["batch_size"])
 
 
 def _ratio(norms, index):
@@ -115,104 +152,310 @@ def _ratio(norms, index):
     return first / last
 
 
-def _median_ratio(norms):
-    ratios = [r for r in (_ratio(norms, i) for i in range(len(norms[0]))) if r is not None and r > 0]
+def ratio_start(result):
+    return _ratio(result["grad_norms"], 0)
+
+
+def ratio_median(result):
+    ratios = [r for r in (_ratio(result["grad_norms"], i) for i in range(len(result["grad_norms"][0])))
+              if r is not None and r > 0]
     return float(np.median(ratios)) if ratios else None
 
 
-def _epoch_time(records):
-    """Seconds per epoch over the epochs of every seed, the first (warm-up: CuPy compiles its kernels
-    then) left out when there are more."""
-    times = []
-    for r in records:
-        ts = r["result"]["history"].get("epoch_time", [])
-        times += ts[1:] if len(ts) > 1 else ts
-    return stat(times) if times else None
-
-
-def _backend_name(record):
-    return record.get("meta", {}).get("backend") or record["config"]["backend"]
-
-
-def _select(records, opt, act):
-    """The stored points of one optimizer and activation (one per seed)."""
-    return [r for r in records if r["config"]["optimizer"] == opt and r["config"]["activation"] == act]
-
-
-def _optimizers_in(records):
-    """The optimizers that have stored points, in OPTIMIZERS order."""
-    return [o for o in OPTIMIZERS if any(r["config"]["optimizer"] == o for r in records)]
+def _metric(record, name):
+    """A per-seed number of one record (None when it cannot be read)."""
+    res = record["result"]
+    if name in ("ratio_start", "ratio_median"):
+        return (ratio_start if name == "ratio_start" else ratio_median)(res)
+    if name == "epoch1_test_loss":
+        h = res["history"].get("test_loss", [])
+        return h[0] if h else None
+    return stats.final_metric(record, name)
 
 
 def run(ctx):
-    epochs = ctx.pick(smoke=1, quick=5, full=10)
-    n_train = ctx.pick(smoke=600, quick=12000, full=60000)
+    epochs = ctx.pick(smoke=1, quick=3, full=8)
+    n_total, n_val = _sizes(ctx)
+    data = _data(ctx)
+    n_train = data["X_train"].shape[0]
     steps_per_epoch = math.ceil(n_train / BATCH)
     grad_every = max(1, steps_per_epoch // 10)  # ≈ 10 gradient records per epoch
-    data = ctx.data(n_train=n_train)
     activations = list(ACTIVATIONS) if ctx.mode != "smoke" else ["relu", "sigmoid"]
-    configs = [c for c in _configs(ctx, epochs, n_train, grad_every) if c["activation"] in activations]
-    if ctx.mode == "smoke":
-        configs = [c for c in configs if c["optimizer"] == "sgd"]
-    records = ctx.run_points(configs, _train(ctx, data),
-                             label=lambda c: f"{c['activation']} {c['optimizer']} seed={c['seed']}")
+    opts = ["sgd", "adam"] if ctx.mode != "smoke" else ["sgd"]
+    grid = {o: (LR_GRID[o] if ctx.mode != "smoke" else [LR_GRID[o][1]]) for o in opts}
+    tune_seeds = ctx.seeds[:ctx.pick(smoke=1, quick=1, full=2)]
+    base = {"hidden": HIDDEN, "epochs": epochs, "batch_size": BATCH, "n_train": n_train, "n_val": n_val,
+            "grad_every": grad_every}
+    label = lambda c: f"{c['activation']} {c['optimizer']} lr={c['lr']:g} seed={c['seed']}"  # noqa: E731
+    tune = ctx.run_points([{**base, "activation": a, "optimizer": o, "lr": lr, "seed": s}
+                           for o in opts for a in activations for lr in grid[o] for s in tune_seeds],
+                          train_point, label=label)
+    chosen = choose_on_validation(tune, arm=lambda c: (c["optimizer"], c["activation"]),
+                                  setting=lambda c: c["lr"], metric="val_loss")
+    final_configs = [{**base, "activation": a, "optimizer": o, "lr": chosen[(o, a)]["value"], "seed": s}
+                     for o in opts for a in activations if chosen.get((o, a), {}).get("value") is not None
+                     for s in ctx.seeds]
+    records = ctx.run_points(final_configs, train_point, label=label)
+
+    tconfigs = [{"hidden": HIDDEN, "batch_size": BATCH, "n_train": n_train, "n_val": n_val, "activation": a,
+                 "lr": TIMING_LR, "seed": 0, "unit": "1 epoch, SGD", "replica": 0} for a in activations]
+    tconfigs.append({**tconfigs[0], "replica": 1})
+    timed = ctx.run_timing(tconfigs, time_point, label=lambda c: f"{c['activation']}"
+                           + (" (replica)" if c["replica"] else ""))
+    other = "cupy" if ctx.backend == "numpy" else "numpy"
+    # the other backend's timing records of the same configs (lookups only: nothing is run)
+    stamp = {"timing_pass": True, "repeats": len(timed[0]["result"]["samples"]) if timed else 0, "warmup": 1,
+             "mode": ctx.mode, "dataset": ctx.dataset, "backend": other}
+    other_timed = [rec for rec in (ctx.store.get({**c, **stamp}) for c in tconfigs) if rec is not None]
+    other_points = [rec for rec in (ctx.store.get({**c, "mode": ctx.mode, "dataset": ctx.dataset, "backend": other})
+                                    for c in final_configs) if rec is not None]
+    by_backend = {ctx.backend: {"timing": timed, "points": records}}
+    if other_timed or other_points:
+        by_backend[other] = {"timing": other_timed, "points": other_points}
 
     rows = []
-    for opt in OPTIMIZERS:
-        for act in activations:
-            recs = _select(records, opt, act)
+    for o in opts:
+        for a in activations:
+            recs = _select(records, o, a)
             if not recs:
                 continue
-            res = [r["result"] for r in recs]
-            ok = [x for x in res if not x["diverged"]]
-            rows.append({
-                "optimizer": opt, "lr": OPTIMIZERS[opt], "activation": act,
-                "diverged": sum(x["diverged"] for x in res), "runs": len(res),
-                "test_accuracy": stat([x["final"]["test_accuracy"] for x in ok]),
-                "test_loss": stat([x["final"]["test_loss"] for x in ok]),
-                "train_loss": stat([x["final"]["train_loss"] for x in ok]),
-                "epoch_time": _epoch_time(recs),
-                "ratio_start": stat([_ratio(x["grad_norms"], 0) for x in res]),
-                "ratio_median": stat([_median_ratio(x["grad_norms"]) for x in res]),
-                "first_norm_start": stat([x["grad_norms"][0][0] for x in res]),
-                "last_norm_start": stat([x["grad_norms"][-1][0] for x in res]),
-                "epochs_to_90": stat([next((i + 1 for i, a in enumerate(x["history"].get("test_accuracy", []))
-                                            if a is not None and a >= 0.9), None) for x in res]),
-            })
+            row = {"optimizer": o, "activation": a, "lr": chosen[(o, a)]["value"], "edge": chosen[(o, a)]["edge"],
+                   "lr_scores": chosen[(o, a)]["scores"], "runs": len(recs),
+                   "diverged": sum(bool(r["result"]["diverged"]) for r in recs),
+                   "unstable": sum(bool(r["result"].get("unstable")) for r in recs)}
+            for m in ("test_accuracy", "test_loss", "train_loss", "epoch1_test_loss", "ratio_start", "ratio_median"):
+                row[m] = stats.summarize([_metric(r, m) for r in recs])
+            rows.append(row)
+    summary = {"rows": rows, "epochs": epochs, "n_train": n_train, "n_val": n_val, "hidden": HIDDEN,
+               "batch_size": BATCH, "grid": grid, "grad_every": grad_every, "steps_per_epoch": steps_per_epoch,
+               "activations": activations, "optimizers": opts, "backend": ctx.backend,
+               "tune_seeds": len(tune_seeds), "n_seeds": len(ctx.seeds), "timing_lr": TIMING_LR,
+               "timing": {b: [{"activation": r["config"]["activation"], "replica": r["config"]["replica"],
+                               **{k: r["result"][k] for k in ("median", "iqr", "samples")},
+                               "device": r.get("meta", {}).get("backend")} for r in v["timing"]]
+                          for b, v in by_backend.items()},
+               "timing_load": timing.load_text(timed),
+               "other_backend": {"name": other, "timing": len(other_timed), "points": len(other_points),
+                                 "configs": len(final_configs)}}
+    summary["claims"] = _claims(records, timed, by_backend, ctx.backend, opts, activations, epochs, grid,
+                                len(tune_seeds))
+    summary["figures"] = [_plot_curves(ctx, records, opts, activations),
+                          _plot_grad_norms(ctx, records, opts, activations),
+                          _plot_grad_profile(ctx, records, opts, activations),
+                          _plot_times(ctx, summary["timing"], activations)]
+    return summary
 
-    # The other backend's stored points of the same configs (lookups only).
-    timing = {}
-    for backend in ("numpy", "cupy"):
-        found = records if backend == ctx.backend else [
-            rec for rec in (ctx.store.get({**c, "mode": ctx.mode, "dataset": ctx.dataset, "backend": backend})
-                            for c in configs) if rec is not None]
-        if not found:
+
+def _select(records, opt, act):
+    return [r for r in records if r["config"]["optimizer"] == opt and r["config"]["activation"] == act]
+
+
+def _per_seed(records, opt, act, metric):
+    return {r["config"]["seed"]: _metric(r, metric) for r in _select(records, opt, act)}
+
+
+def _family_vs(records, opt, act, metric, transform=None):
+    """Per seed: mean over ReLU and ELU of ``metric`` and the same seed's value for ``act``."""
+    f = [_per_seed(records, opt, a, metric) for a in FAMILY]
+    s = _per_seed(records, opt, act, metric)
+    fam, sat = [], []
+    for seed in sorted(set(s).intersection(*[set(x) for x in f])):
+        vals = [x[seed] for x in f] + [s[seed]]
+        if any(v is None for v in vals):
             continue
-        per_act = {}
-        for opt in OPTIMIZERS:
-            for act in activations:
-                recs = _select(found, opt, act)
-                if recs:
-                    per_act[f"{opt}/{act}"] = _epoch_time(recs)
-        timing[backend] = {"device": _backend_name(found[0]), "points": len(found), "epoch_time": per_act,
-                           "cpu": found[0].get("meta", {}).get("cpu"),
-                           "commits": sorted({str(r.get("meta", {}).get("commit")) for r in found}),
-                           "configs": len(configs)}
+        if transform:
+            vals = [transform(v) for v in vals]
+        fam.append(sum(vals[:-1]) / len(f))
+        sat.append(vals[-1])
+    return fam, sat
 
-    figures = [_plot_curves(ctx, records, activations), _plot_grad_norms(ctx, records, activations),
-               _plot_grad_profile(ctx, records, activations), _plot_times(ctx, timing, activations)]
-    return {"rows": rows, "timing": timing, "figures": figures, "epochs": epochs, "n_train": n_train,
-            "hidden": HIDDEN, "batch_size": BATCH, "optimizers": OPTIMIZERS, "grad_every": grad_every,
-            "steps_per_epoch": steps_per_epoch, "activations": activations, "backend": ctx.backend,
-            "vanishing_ratio": VANISHING_RATIO}
+
+def _anova(records, opt, activations, metric):
+    groups = [[v for v in _per_seed(records, opt, a, metric).values() if v is not None] for a in activations]
+    groups = [stats.finite(g) for g in groups if len(stats.finite(g)) >= 2]
+    means = [sum(g) / len(g) for g in groups]
+    out = {"test": "Alexander–Govern across activations", "effect": (max(means) - min(means)) if means else None,
+           "ci": [None, None], "p": None, "n": [len(g) for g in groups]}
+    if len(groups) < 2:
+        return out
+    if all(np.std(g) > 0 for g in groups):
+        p = float(_st.alexandergovern(*groups).pvalue)
+    elif any(np.std(g) > 0 for g in groups):
+        # a constant arm (e.g. stuck at chance on every seed) breaks the unequal-variance test
+        out["test"] = "one-way ANOVA across activations (an arm has zero variance)"
+        p = float(_st.f_oneway(*groups).pvalue)
+    else:
+        p = math.nan
+    out["p"] = p if math.isfinite(p) else None
+    return out
+
+
+def _vanishing(records, opt, act, which):
+    """One-sample t of d = log10(ratio_act / ratio_ReLU) per seed against −1."""
+    relu, other = _per_seed(records, opt, "relu", which), _per_seed(records, opt, act, which)
+    d = [math.log10(other[s] / relu[s]) for s in sorted(set(relu) & set(other))
+         if relu[s] and other[s] and relu[s] > 0 and other[s] > 0]
+    return stats.one_sample(d, VANISH_LOG10)
+
+
+def _claims(records, timed, by_backend, backend, opts, activations, epochs, grid, n_tune):
+    out = []
+    for o in opts:
+        budget = (f"{epochs} epochs, {o.upper()} rate per arm chosen on validation from "
+                  f"{{{', '.join(f'{v:g}' for v in grid[o])}}} ({n_tune} tuning seed(s))")
+        out.append(claims.claim(
+            f"p07.activation-matters-{o}", "A",
+            "The choice of activation function significantly affects the convergence and generalization of the model",
+            f"{o.upper()}: final test accuracy across the {len(activations)} activations, Alexander–Govern "
+            "(effect = best − worst arm mean)", _anova(records, o, activations, "test_accuracy"), expect=1,
+            budget=budget, effect="max − min test acc", unit="pct"))
+        for act in SATURATING:
+            if act not in activations:
+                continue
+            fam, sat = _family_vs(records, o, act, "train_loss")
+            out.append(claims.claim(
+                f"p07.lower-loss-vs-{act}-{o}", "A",
+                "Relu and ELU activation functions tend to … achieve lower loss compared to sigmoid and tanh "
+                f"[{act}, {o.upper()}]",
+                f"{o.upper()}: final train loss, per-seed mean of ReLU and ELU − {act}, paired t",
+                stats.paired(fam, sat), expect=-1, budget=budget, effect="Δ train loss"))
+            fam, sat = _family_vs(records, o, act, "epoch1_test_loss")
+            out.append(claims.claim(
+                f"p07.faster-vs-{act}-{o}", "A",
+                "Relu and ELU activation functions tend to converge faster … compared to sigmoid and tanh "
+                f"[{act}, {o.upper()}]",
+                f"{o.upper()}: test loss after epoch 1, ReLU/ELU mean − {act}, paired t", stats.paired(fam, sat),
+                expect=-1, budget=budget, effect="Δ epoch-1 test loss"))
+            fam, sat = _family_vs(records, o, act, "test_accuracy")
+            out.append(claims.claim(
+                f"p07.poorer-generalization-{act}-{o}", "A",
+                f"Sigmoid and tanh … leading to slower convergence and poorer generalization [{act}, {o.upper()}]",
+                f"{o.upper()}: final test accuracy, ReLU/ELU mean − {act}, paired t", stats.paired(fam, sat),
+                expect=1, budget=budget, effect="Δ test acc", unit="pct"))
+            persistent = _vanishing(records, o, act, "ratio_median")
+            transient = _vanishing(records, o, act, "ratio_start")
+            t_word = ("—" if transient["effect"] is None else
+                      f"{transient['effect'] + VANISH_LOG10:+.2f} (raw p vs −1 {stats.fmt_p(transient['p'])})")
+            kind = _persistence(transient, persistent)
+            out.append(claims.claim(
+                f"p07.vanishing-{act}-{o}", "A",
+                f"Sigmoid and tanh activation functions may suffer from the vanishing gradient problem, especially in "
+                f"deeper networks [{act}, {o.upper()}]",
+                f"{o.upper()}: d = log10(‖g₁‖/‖g₆‖ of {act} ÷ ReLU's), median over training, one-sample t against "
+                "−1 (vanishing = more than 10× below ReLU)", persistent, expect=-1, budget=budget,
+                effect="d + 1 (median over training)",
+                note=f"at step 1: d = {t_word}; {kind}"))
+    out += _timing_claims(by_backend, backend, activations)
+    return out
+
+
+def _persistence(transient, persistent):
+    """Transient (step 1 only) vs persistent (over training), from the raw one-sample readings."""
+    def state(r):
+        if r["effect"] is None:
+            return None
+        below = r["effect"] < 0
+        sure = r["p"] is not None and r["p"] < stats.ALPHA
+        return below, sure
+    t, p = state(transient), state(persistent)
+    if t is None or p is None:
+        return "no gradient records"
+
+    def word(st):
+        return ("below the bar" if st[0] else "above the bar") + ("" if st[1] else " (not significant)")
+    if p[0] and p[1]:
+        kind = "persistent"
+    elif t[0] and t[1]:
+        kind = "transient: at initialization only, not established over training"
+    else:
+        kind = "not established at step 1 or over training"
+    return f"step 1 {word(t)}, over training {word(p)}: {kind}"
+
+
+def _timing_claims(by_backend, backend, activations):
+    out = []
+    tb = "timing pass: 1 epoch (SGD lr 0.1) of a seed-0 model per repeat, warm-up excluded"
+    cpu = {r["config"]["activation"]: r for r in by_backend.get("numpy", {}).get("timing", [])
+           if not r["config"]["replica"]}
+    replicas = [r for r in by_backend.get("numpy", {}).get("timing", []) if r["config"]["activation"] == "relu"]
+    null_gap = timing.replica_gap(*replicas) if len(replicas) == 2 else 0.0
+    if len(cpu) >= 2:
+        fast = min(cpu.values(), key=timing.median)
+        slow = max(cpu.values(), key=timing.median)
+        res = timing.equivalent(slow, fast, TIME_MARGIN, null_gap=null_gap)
+        out.append(claims.claim(
+            "p07.time-differences-small", "A",
+            "The training time may vary depending on the activation function used. However, the differences in "
+            "training time are generally not significant",
+            f"CPU: seconds per epoch of the slowest ({slow['config']['activation']}) vs the fastest "
+            f"({fast['config']['activation']}) activation, TOST ±{TIME_MARGIN:.0%} of the fastest; noise floor "
+            f"includes the gap between two identical ReLU configs ({null_gap:.3g} s)", res, kind="equivalence",
+            budget=tb, effect="Δ s/epoch (slowest − fastest)",
+            note=(res.get("gate") + "; " if res.get("gate") else "")
+            + f"margin ±{TIME_MARGIN:.0%}: a fifth of an epoch's time is small next "
+                 "to the accuracy effects this claim compares it with (tens of points for sigmoid with SGD)"))
+    gpu = {r["config"]["activation"]: r for r in by_backend.get("cupy", {}).get("timing", [])
+           if not r["config"]["replica"]}
+    quotes = {
+        "p07.gpu-faster": ("When running these experiments on a GPU, we can expect significant improvements in "
+                           "training time … the training time for each configuration is likely to be reduced"),
+        "p07.gpu-same-trends": ("The overall trends regarding the impact of activation functions on training "
+                                "dynamics and efficiency are expected to remain similar"),
+        "p07.gpu-activation-time-less-pronounced": ("the choice of activation function may have a less pronounced "
+                                                    "impact on training time compared to when running on a CPU"),
+    }
+    common = [a for a in activations if a in cpu and a in gpu]
+    if len(common) >= 1:
+        # "for each configuration": the activation where the GPU gains least decides
+        parts = {a: timing.ratio_difference(cpu[a], gpu[a]) for a in common}
+        worst = min(common, key=lambda a: parts[a]["effect"] if parts[a]["effect"] is not None else math.inf)
+        res = parts[worst]
+        out.append(claims.claim(
+            "p07.gpu-faster", "A", quotes["p07.gpu-faster"],
+            f"log(CPU s/epoch) − log(GPU s/epoch) for the activation where the GPU gains least ({worst}), Welch on "
+            "timing repeats, gated by IQR", res, expect=1, budget=tb, effect="log speed-up",
+            note=(res.get("gate") or "") + "; speed-ups: " + ", ".join(
+                f"{a} {timing.median(cpu[a]) / timing.median(gpu[a]):.2f}×" for a in common)))
+        if len(common) >= 2:
+            res = timing.range_difference([cpu[a] for a in common], [gpu[a] for a in common])
+            out.append(claims.claim(
+                "p07.gpu-activation-time-less-pronounced", "A", quotes["p07.gpu-activation-time-less-pronounced"],
+                "spread of log s/epoch across activations, GPU − CPU, bootstrap over timing repeats", res, expect=-1,
+                budget=tb, effect="Δ log range (GPU − CPU)"))
+        else:
+            out.append(_no_gpu("p07.gpu-activation-time-less-pronounced", quotes,
+                               "fewer than 2 activations timed on both"))
+    else:
+        out.append(_no_gpu("p07.gpu-faster", quotes, "no GPU run stored"))
+        out.append(_no_gpu("p07.gpu-activation-time-less-pronounced", quotes, "no GPU run stored"))
+    cpu_p, gpu_p = by_backend.get("numpy", {}).get("points", []), by_backend.get("cupy", {}).get("points", [])
+    if cpu_p and gpu_p:
+        keys = sorted({(r["config"]["optimizer"], r["config"]["activation"]) for r in gpu_p}
+                      & {(r["config"]["optimizer"], r["config"]["activation"]) for r in cpu_p})
+        mean = lambda recs, k: stats.summarize([stats.final_metric(r, "test_accuracy") for r in recs  # noqa: E731
+                                                if (r["config"]["optimizer"], r["config"]["activation"]) == k])["mean"]
+        res = stats.spearman([mean(cpu_p, k) for k in keys], [mean(gpu_p, k) for k in keys])
+        out.append(claims.claim(
+            "p07.gpu-same-trends", "A", quotes["p07.gpu-same-trends"],
+            f"Spearman ρ of the arms' mean test accuracy on CPU vs GPU ({len(keys)} optimizer × activation arms)",
+            res, expect=1, budget="the CPU run's chosen rates on both devices", effect="ρ"))
+    else:
+        out.append(_no_gpu("p07.gpu-same-trends", quotes, "no GPU run stored"))
+    return out
+
+
+def _no_gpu(cid, quotes, reason):
+    return claims.claim(cid, "A", quotes[cid], "CPU vs GPU on the same configs", kind="untested", note=reason)
 
 
 # ----------------------------------------------------------------- figures
-def _plot_curves(ctx, records, activations):
-    opts = _optimizers_in(records)
+def _axes(fig_axes, n):
+    return list(np.atleast_1d(fig_axes)) if n > 1 else [fig_axes]
+
+
+def _plot_curves(ctx, records, opts, activations):
     fig, axes = plots.figure(ncols=len(opts), width=5.2, height=3.8)
-    axes = axes if len(opts) > 1 else [axes]
-    for ax, opt in zip(axes, opts):
+    for ax, opt in zip(_axes(axes, len(opts)), opts):
         for act in activations:
             recs = [r["result"] for r in _select(records, opt, act)]
             if not recs:
@@ -220,22 +463,19 @@ def _plot_curves(ctx, records, activations):
             hist = [x["history"] for x in recs]
             n = max(len(h.get("loss", [])) for h in hist)
             x = list(range(1, n + 1))
-            plots.band(ax, x, [h.get("loss", []) for h in hist], label=f"{act} train", color=COLORS[act])
+            lr = _select(records, opt, act)[0]["config"]["lr"]
+            plots.band(ax, x, [h.get("loss", []) for h in hist], label=f"{act} (lr {lr:g})", color=COLORS[act])
             plots.band(ax, x, [h.get("test_loss", []) for h in hist], color=COLORS[act], ls="--")
             for res in recs:
                 if res["diverged"]:
                     plots.mark_diverged(ax, res["epochs_done"] + 1, 1.0)
-        ax.set_yscale("log")
         ax.xaxis.set_major_locator(plots.plt.MaxNLocator(integer=True))
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("cross-entropy loss (nats, log scale)")
-        ax.set_title(f"{opt.upper()} lr {OPTIMIZERS[opt]:g}: train (solid), test (dashed)", fontsize=9)
-        ax.legend(fontsize=7)
-    return plots.save(fig, ctx.path("loss_curves.png")).rsplit("/", 1)[-1]
+        plots.decorate(ax, f"{opt.upper()} at each arm's chosen rate: train (solid), test (dashed)", "epoch",
+                       "cross-entropy loss (nats, log)", logy=True)
+    return save_small(fig, ctx.path("loss_curves.png")).rsplit("/", 1)[-1]
 
 
-def _plot_grad_norms(ctx, records, activations):
-    opts = _optimizers_in(records)
+def _plot_grad_norms(ctx, records, opts, activations):
     fig, axes = plots.figure(ncols=len(activations), nrows=len(opts), width=2.2, height=1.9, sharey=True)
     axes = list(np.atleast_1d(axes))
     for row, opt in enumerate(opts):
@@ -245,205 +485,144 @@ def _plot_grad_norms(ctx, records, activations):
             if not recs:
                 continue
             steps = recs[0]["grad_steps"]
-            # ≤ 40 log-spaced records per line: the x axis is logarithmic, and the PNG stays small
             keep = sorted(set(np.geomspace(1, len(steps), 40).astype(int) - 1)) if len(steps) > 40 else \
                 list(range(len(steps)))
             n_layers = len(recs[0]["grad_norms"])
             for layer in range(n_layers):
-                series = [[x["grad_norms"][layer][i] for i in keep if i < len(x["grad_norms"][layer])]
-                          for x in recs]
+                series = [[x["grad_norms"][layer][i] for i in keep if i < len(x["grad_norms"][layer])] for x in recs]
                 plots.band(ax, [steps[i] + 1 for i in keep], series, label=f"Dense {layer + 1}",
                            color=plots.plt.cm.viridis(layer / max(1, n_layers - 1)), lw=0.8)
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            ax.set_title(f"{act}, {opt.upper()}", fontsize=9)
-            if row == len(opts) - 1:
-                ax.set_xlabel("training step (log)")
-            if col == 0:
-                ax.set_ylabel("‖dL/dW‖ (log)")
-            if row == 0 and col == len(activations) - 1:
-                ax.legend(fontsize=6)
-    return plots.save(fig, ctx.path("grad_norms.png")).rsplit("/", 1)[-1]
+            plots.decorate(ax, f"{act}, {opt.upper()}", "step (log)" if row == len(opts) - 1 else None,
+                           "‖dL/dW‖ (log)" if col == 0 else None, logx=True, logy=True,
+                           legend=(row == 0 and col == len(activations) - 1), legend_size=6)
+    return save_small(fig, ctx.path("grad_norms.png")).rsplit("/", 1)[-1]
 
 
-def _plot_grad_profile(ctx, records, activations):
-    opts = _optimizers_in(records)
+def _plot_grad_profile(ctx, records, opts, activations):
     fig, axes = plots.figure(ncols=len(opts), width=5.0, height=3.6)
-    axes = axes if len(opts) > 1 else [axes]
-    for ax, opt in zip(axes, opts):
+    for ax, opt in zip(_axes(axes, len(opts)), opts):
         for act in activations:
             recs = [r["result"] for r in _select(records, opt, act)]
             if not recs:
                 continue
-            n_layers = len(recs[0]["grad_norms"])
-            x = list(range(1, n_layers + 1))
-            plots.band(ax, x, [[layer[0] for layer in r["grad_norms"]] for r in recs],
-                       color=COLORS[act], label=f"{act} step 1", marker="o")
-            # median over the records of the last epoch: the end of training
-            per_epoch = max(1, len(recs[0]["grad_steps"]) // max(1, recs[0]["epochs_done"] or 1))
-            end = [[float(np.median([v for v in layer[-per_epoch:] if v is not None] or [np.nan]))
-                    for layer in r["grad_norms"]] for r in recs]
-            plots.band(ax, x, end, color=COLORS[act], ls="--", marker="s", label=f"{act} last epoch")
-        ax.set_yscale("log")
-        ax.set_xlabel("Dense layer (1 = input side, 6 = output)")
-        ax.set_ylabel("‖dL/dW‖ (log scale)")
-        ax.set_title(f"{opt.upper()}: gradient norm per layer", fontsize=9)
-        ax.legend(fontsize=6, ncol=2)
-    return plots.save(fig, ctx.path("grad_profile.png")).rsplit("/", 1)[-1]
+            x = list(range(1, len(recs[0]["grad_norms"]) + 1))
+            plots.band(ax, x, [[layer[0] for layer in r["grad_norms"]] for r in recs], color=COLORS[act],
+                       label=f"{act} step 1", marker="o")
+            plots.band(ax, x, [[float(np.median([v for v in layer if v is not None] or [np.nan]))
+                                for layer in r["grad_norms"]] for r in recs],
+                       color=COLORS[act], ls="--", marker="s", label=f"{act} median over training")
+        plots.decorate(ax, f"{opt.upper()}: gradient norm per layer", "Dense layer (1 = input side)",
+                       "‖dL/dW‖ (log)", logy=True, legend_size=6)
+    return save_small(fig, ctx.path("grad_profile.png")).rsplit("/", 1)[-1]
 
 
-def _plot_times(ctx, timing, activations):
+def _plot_times(ctx, timing_rows, activations):
     fig, ax = plots.figure(width=6.0, height=3.4)
-    backends = list(timing)
-    keys = [f"{o}/{a}" for o in OPTIMIZERS for a in activations]
+    backends = list(timing_rows)
     width = 0.8 / max(1, len(backends))
+    names = activations + ["relu (replica)"]
     for b, backend in enumerate(backends):
-        vals = [timing[backend]["epoch_time"].get(k) for k in keys]
-        xs = [i + b * width for i in range(len(keys))]
-        ax.bar(xs, [v["mean"] if v else 0 for v in vals], width,
-               yerr=[v["std"] if v else 0 for v in vals], label=timing[backend]["device"])
-    ax.set_xticks([i + width * (len(backends) - 1) / 2 for i in range(len(keys))])
-    ax.set_xticklabels(keys, rotation=45, ha="right", fontsize=7)
-    ax.set_ylabel("training time per epoch (s)")
-    if len(backends) > 1:
-        ax.set_yscale("log")
-    ax.set_title("seconds per epoch (mean ± std over seeds and epochs, the first excluded)", fontsize=9)
-    ax.legend(fontsize=7)
-    return plots.save(fig, ctx.path("epoch_time.png")).rsplit("/", 1)[-1]
+        by = {(t["activation"] + (" (replica)" if t["replica"] else "")): t for t in timing_rows[backend]}
+        vals = [by.get(n) for n in names]
+        xs = [i + b * width for i in range(len(names))]
+        ax.bar(xs, [v["median"] if v else 0 for v in vals], width,
+               yerr=[v["iqr"] if v else 0 for v in vals], label=f"{backend} (median, bar = IQR)")
+    ax.set_xticks([i + width * (len(backends) - 1) / 2 for i in range(len(names))])
+    ax.set_xticklabels(names, rotation=30, ha="right", fontsize=7)
+    plots.decorate(ax, "seconds per epoch, timing pass (SGD lr 0.1)", None, "s per epoch",
+                   logy=len(backends) > 1)
+    return save_small(fig, ctx.path("epoch_time.png")).rsplit("/", 1)[-1]
 
 
 # ------------------------------------------------------------------ report
-def _fmt_ratio(s):
-    if s is None or s.get("n", 0) == 0:
-        return "—"
-    return fmt(s["mean"], s["std"], digits=3)
+def _ratio_text(s):
+    return "—" if not s or not s["n"] else stats.fmt_summary(s, digits=3)
 
 
 def report(summary):
+    decided = claims.decide(summary["claims"])
     rows = summary["rows"]
     body = [
+        claims.ledger_table(decided, problem=False), "",
         f"MLP 784 → {len(summary['hidden'])}×{summary['hidden'][0]} → 10, batch {summary['batch_size']}, "
-        f"{summary['epochs']} epochs on {summary['n_train']:,} training images, init='auto' (He-uniform "
-        f"for ReLU/ELU/leaky ReLU, Glorot-uniform for tanh/sigmoid), optimizers: plain SGD lr "
-        f"{summary['optimizers']['sgd']:g} (no momentum) and Adam lr {summary['optimizers']['adam']:g}. "
-        f"Gradient norms recorded every {summary['grad_every']} steps ({summary['steps_per_epoch']} steps "
-        f"per epoch). Mean ± std over seeds.",
+        f"{summary['epochs']} epochs on {summary['n_train']:,} training images ({summary['n_val']:,} more held out "
+        f"for validation), init='auto' (He-uniform for ReLU/ELU/leaky ReLU, Glorot-uniform for tanh/sigmoid). "
+        "Equal tuning: every arm trains at the same rate grid per optimizer ("
+        + "; ".join(f"{o.upper()} {{{', '.join(f'{v:g}' for v in summary['grid'][o])}}}" for o in summary["optimizers"])
+        + f") on {summary['tune_seeds']} tuning seed(s) and keeps the rate with the lowest validation loss; the chosen "
+        f"rate runs on {summary['n_seeds']} seed(s) (mean ± sd). Gradient norms recorded every "
+        f"{summary['grad_every']} steps ({summary['steps_per_epoch']} steps per epoch).",
         "",
-        table(["optimizer", "activation", "test accuracy", "test loss", "train loss", "epochs to 90% test acc",
-               "s/epoch", "‖g₁‖/‖g₆‖ step 1", "‖g₁‖/‖g₆‖ median over training", "diverged"],
-              [[r["optimizer"].upper(), r["activation"], fmt_stat(r["test_accuracy"], pct=True),
-                fmt_stat(r["test_loss"]), fmt_stat(r["train_loss"]),
-                fmt_stat(r["epochs_to_90"], digits=2) if r["epochs_to_90"]["n"] else "never",
-                fmt_stat(r["epoch_time"], digits=3) if r["epoch_time"] else "—",
-                _fmt_ratio(r["ratio_start"]), _fmt_ratio(r["ratio_median"]),
-                f"{r['diverged']}/{r['runs']}"] for r in rows]),
-        "",
-        "‖g₁‖/‖g₆‖ is the Frobenius norm of the first Dense layer's weight gradient (784×128) over the last "
-        f"one's (128×10). Criterion for *vanishing*: ratio < {summary['vanishing_ratio']:g} (more than 10× "
-        "smaller at the input side), judged against ReLU's ratio with the same optimizer, since the layer "
-        "shapes alone make the ratios differ from 1.",
+        table(["optimizer", "activation", "chosen lr", "test accuracy", "test loss", "train loss",
+               "test loss after epoch 1", "‖g₁‖/‖g₆‖ step 1", "‖g₁‖/‖g₆‖ median over training",
+               "diverged / unstable"],
+              [[r["optimizer"].upper(), r["activation"], f"{r['lr']:g}" + (" (edge)" if r["edge"] else ""),
+                stats.fmt_summary(r["test_accuracy"], pct=True), stats.fmt_summary(r["test_loss"]),
+                stats.fmt_summary(r["train_loss"]), stats.fmt_summary(r["epoch1_test_loss"]),
+                _ratio_text(r["ratio_start"]), _ratio_text(r["ratio_median"]),
+                f"{r['diverged']} / {r['unstable']} of {r['runs']}"] for r in rows]),
         "",
     ]
-    # --- vanishing-gradient verdicts, computed
-    verdicts = []
-    for opt in summary["optimizers"]:
-        opt_rows = {r["activation"]: r for r in rows if r["optimizer"] == opt}
-        relu = opt_rows.get("relu")
-        for act in ("sigmoid", "tanh"):
-            r = opt_rows.get(act)
-            if r is None or not r["ratio_start"]["n"]:
-                continue
-            start, med = r["ratio_start"]["mean"], r["ratio_median"]["mean"]
-            vanish = start < summary["vanishing_ratio"]
-            rel = ""
-            if relu and relu["ratio_start"]["n"] and relu["ratio_start"]["mean"] > 0:
-                rel = (f"; ReLU's ratio is {relu['ratio_start']['mean']:.3g} at step 1 and "
-                       f"{relu['ratio_median']['mean']:.3g} median, so {act}'s ratio is "
-                       f"{start / relu['ratio_start']['mean']:.3g}× ReLU's at step 1 and "
-                       f"{med / relu['ratio_median']['mean']:.3g}× over training")
-            verdicts.append(
-                f"- {opt.upper()}, {act}: ‖g₁‖/‖g₆‖ = {start:.3g} at step 1 and {med:.3g} median over "
-                f"training → {'VANISHING gradients (ratio < ' + format(summary['vanishing_ratio'], 'g') + ')' if vanish else 'no vanishing by this criterion'}{rel}.")
-    if verdicts:
-        body += ["**Vanishing gradients (Report A: sigmoid/tanh suffer from them):**", "", *verdicts, ""]
-    # --- which activation won, per optimizer
-    for opt in summary["optimizers"]:
-        opt_rows = [r for r in rows if r["optimizer"] == opt and r["test_accuracy"]["n"]]
-        if len(opt_rows) < 2:
+    edges = [f"{r['optimizer'].upper()}/{r['activation']}: {r['edge']}" for r in rows if r["edge"]]
+    if edges:
+        body += ["Rates at the grid's edge (the optimum may lie outside the grid): " + "; ".join(edges) + ".", ""]
+    body += ["**Vanishing gradients** (d = log10 of the arm's ‖g₁‖/‖g₆‖ over ReLU's with the same optimizer; "
+             "vanishing = d < −1; transient = at step 1 only, persistent = over training):", ""]
+    for c in decided:
+        if c["id"].startswith("p07.vanishing-"):
+            r = c["result"]
+            d = None if r["effect"] is None else r["effect"] + VANISH_LOG10
+            body.append(f"- {c['quote'].split('[')[-1].rstrip(']')}: median over training d = "
+                        f"{'—' if d is None else f'{d:+.2f}'} ({10 ** d if d is not None else float('nan'):.3g}× ReLU's "
+                        f"ratio); {c['note']}. Ledger verdict on the persistent claim: **{c['verdict']}**.")
+    body.append("")
+    for o in summary["optimizers"]:
+        mine = [r for r in rows if r["optimizer"] == o and r["test_accuracy"]["n"]]
+        if len(mine) < 2:
             continue
-        best = max(opt_rows, key=lambda r: r["test_accuracy"]["mean"])
-        worst = min(opt_rows, key=lambda r: r["test_accuracy"]["mean"])
-        seeds = best["test_accuracy"]["n"]
-        spread = ("single seed: spread unknown" if seeds < 2 else
-                  "within the seed spread" if within_spread(best["test_accuracy"], worst["test_accuracy"])
-                  else "beyond the seed spread")
-        order = sorted(opt_rows, key=lambda r: -r["test_accuracy"]["mean"])
+        order = sorted(mine, key=lambda r: -r["test_accuracy"]["mean"])
+        c = next((x for x in decided if x["id"] == f"p07.activation-matters-{o}"), None)
+        body.append(f"With {o.upper()}, mean test accuracy orders the arms {' > '.join(r['activation'] for r in order)} "
+                    f"(best − worst {claims.effect_text(c) if c else '—'}; Alexander–Govern p "
+                    f"{claims.p_text(c) if c else '—'}: **{c['verdict'] if c else '—'}**). A ranking between arms "
+                    "whose paired test is inconclusive is not a finding.")
+    verdicts = {}
+    for c in decided:
+        for key in ("lower-loss", "faster", "poorer-generalization"):
+            if c["id"].startswith(f"p07.{key}-"):
+                verdicts.setdefault(key, []).append(f"{c['id'].split(key + '-')[1]}: {c['verdict']}")
+    names = {"lower-loss": "ReLU/ELU reach a lower train loss", "faster": "ReLU/ELU converge faster (epoch-1 test loss)",
+             "poorer-generalization": "sigmoid/tanh generalize worse (test accuracy)"}
+    for key, vs in verdicts.items():
+        body.append(f"Report A: {names[key]} — per saturating activation and optimizer: {'; '.join(vs)}.")
+    body.append("")
+    t = summary["timing"].get(summary["backend"], [])
+    if t:
+        c = next((x for x in decided if x["id"] == "p07.time-differences-small"), None)
+        rep = [x for x in t if x["activation"] == "relu"]
         body.append(
-            f"With {opt.upper()}, the ranking by final test accuracy is "
-            f"{' > '.join(r['activation'] for r in order)}; {best['activation']} "
-            f"({fmt_stat(best['test_accuracy'], pct=True)}) beats {worst['activation']} "
-            f"({fmt_stat(worst['test_accuracy'], pct=True)}) by "
-            f"{100 * (best['test_accuracy']['mean'] - worst['test_accuracy']['mean']):.2f} points ({spread}).")
-    relu_family = {"relu", "elu", "leaky_relu"}
-    for opt in summary["optimizers"]:
-        opt_rows = [r for r in rows if r["optimizer"] == opt and r["train_loss"]["n"]]
-        fam = [r["train_loss"]["mean"] for r in opt_rows if r["activation"] in relu_family]
-        sat = [r["train_loss"]["mean"] for r in opt_rows if r["activation"] not in relu_family]
-        if fam and sat:
-            claim = max(fam) < min(sat)
-            body.append(
-                f"Report A's claim that ReLU/ELU reach a lower loss than sigmoid/tanh "
-                f"{'HOLDS' if claim else 'does NOT hold'} with {opt.upper()} on final train loss "
-                f"(ReLU family {min(fam):.4g}–{max(fam):.4g} vs sigmoid/tanh {min(sat):.4g}–{max(sat):.4g}).")
-    # --- time per epoch
-    times = [(r["epoch_time"]["mean"], r) for r in rows if r["epoch_time"]]
-    if times:
-        fast, slow = min(times, key=lambda t: t[0]), max(times, key=lambda t: t[0])
-        body.append(
-            f"Time per epoch ranges from {fast[0]:.3g} s ({fast[1]['optimizer']}/{fast[1]['activation']}) "
-            f"to {slow[0]:.3g} s ({slow[1]['optimizer']}/{slow[1]['activation']}), a factor "
-            f"{slow[0] / fast[0]:.2f}; Report A says activation differences in time are 'generally not "
-            f"significant' — {'consistent' if slow[0] / fast[0] < 1.25 else 'our spread is larger than 25%'}.")
-    # --- CPU vs GPU
-    timing = summary.get("timing", {})
-    if "numpy" in timing and "cupy" in timing:
-        keys = [k for k in timing["numpy"]["epoch_time"] if k in timing["cupy"]["epoch_time"]]
-        trs = []
-        ratios = []
-        for k in keys:
-            c, g = timing["numpy"]["epoch_time"][k], timing["cupy"]["epoch_time"][k]
-            ratios.append(c["mean"] / g["mean"])
-            trs.append([k, fmt_stat(c, digits=3), fmt_stat(g, digits=3), f"{c['mean'] / g['mean']:.1f}×"])
-        body += ["", f"**CPU vs GPU** (seconds per epoch; CPU: {timing['numpy']['device']} on "
-                     f"{timing['numpy'].get('cpu')}; GPU: {timing['cupy']['device']}):", "",
-                 table(["optimizer/activation", "CPU s/epoch", "GPU s/epoch", "speed-up"], trs), "",
-                 f"GPU speed-up (CPU time / GPU time per epoch, first epoch excluded): {min(ratios):.1f}–"
-                 f"{max(ratios):.1f}×, median {float(np.median(ratios)):.1f}×"
-                 f"{' (below 1 = the GPU is slower)' if min(ratios) < 1 else ''}. "
-                 f"Report A expected 'significant improvements' on a GPU: "
-                 f"{'confirmed' if float(np.median(ratios)) > 2 else 'NOT confirmed at this model size'}."]
-        for backend, name in (("numpy", "CPU"), ("cupy", "GPU")):
-            t = timing[backend]
-            if t.get("configs") and t["points"] < t["configs"]:
-                body.append(f"The {name} column covers {t['points']} of the {t['configs']} points "
-                            f"(the others were not run on that backend); only configs measured on both "
-                            f"are compared.")
-        if timing["numpy"].get("commits") != timing["cupy"].get("commits"):
-            body.append(f"The two backends' points come from different code versions (git commit "
-                        f"{', '.join(timing['numpy'].get('commits', []))} on the CPU, "
-                        f"{', '.join(timing['cupy'].get('commits', []))} on the GPU, where 'None' "
-                        f"means the run had no git checkout), so timings compare versions as well "
-                        f"as devices.")
-    else:
-        have = ", ".join(timing) or "none"
-        body += ["", f"CPU vs GPU: stored points for backend(s) {have} only; run "
-                     "`python -m experiments run p07-activations --backend cupy` on a GPU machine (same "
-                     "--out and mode) to add the GPU column."]
+            f"**Time per epoch** (timing pass, SGD lr {summary['timing_lr']:g}, {summary['timing_load']}): "
+            + "; ".join(f"{x['activation']}{' (replica)' if x['replica'] else ''} {x['median']:.3g} s (IQR {x['iqr']:.2g})"
+                        for x in t)
+            + (f". Two identical ReLU configs differ by {abs(rep[0]['median'] - rep[1]['median']):.3g} s — the "
+               "machine's own noise." if len(rep) == 2 else ".")
+            + (f" Report A's \"differences in training time are generally not significant\": slowest − fastest "
+               f"{claims.effect_text(c)}, TOST ±{TIME_MARGIN:.0%} — **{c['verdict']}**." if c else ""))
+    ob = summary["other_backend"]
+    gpu = [c for c in decided if c["id"].startswith("p07.gpu-")]
+    body += ["", "**CPU vs GPU** (Report A's bonus): " + (
+        f"stored {ob['name']} records: {ob['timing']} timing config(s), {ob['points']} of {ob['configs']} "
+        "chosen-rate points. " if ob["timing"] or ob["points"] else
+        f"no {ob['name']} run stored (run `python -m experiments run p07-activations --backend "
+        f"{'cupy' if ob['name'] == 'cupy' else 'numpy'}` with the same --out and mode to add it). ")
+        + " ".join(f"{c['id'].split('.', 1)[1]}: **{c['verdict']}**"
+                   + (f" ({c['note']})" if c["kind"] == "untested" else f" ({claims.effect_text(c)}, p {claims.p_text(c)})")
+                   + "." for c in gpu)]
     body += ["",
              figure(summary, "loss_curves.png", "train/test loss per activation"), "",
              figure(summary, "grad_norms.png", "per-layer gradient norms over training"), "",
-             figure(summary, "grad_profile.png", "gradient norm per layer at step 1 and in the last epoch"), "",
-             figure(summary, "epoch_time.png", "seconds per epoch")]
+             figure(summary, "grad_profile.png", "gradient norm per layer at step 1 and over training"), "",
+             figure(summary, "epoch_time.png", "seconds per epoch (timing pass)")]
     return "\n".join(body)
 
 

@@ -125,6 +125,27 @@ def test_report_links_resolve(smoke_run):
 
 
 @pytest.mark.slow
+def test_the_ledger_covers_every_claim_with_a_decided_verdict(smoke_run):
+    """Every experiment emits its claims; the report opens with all of them, each decided."""
+    from experiments.core import claims
+    from experiments.core.report import decided_claims, load_summaries
+
+    out, errors, _ = smoke_run
+    summaries = load_summaries(str(out))
+    decided = decided_claims(summaries)
+    per_problem = {exp_id: len(s.get("claims", [])) for exp_id, s in summaries.items()}
+    assert all(n > 0 for n in per_problem.values()), f"problems without claims: {per_problem}"
+    assert len(decided) >= 40, f"the ledger has {len(decided)} claims; the two reports make 40+"
+    assert len({c["id"] for c in decided}) == len(decided), "claim ids must be unique"
+    for c in decided:
+        assert c["kind"] in claims.KINDS and c["verdict"] in claims.VERDICTS
+        assert c["source"] in ("A", "B", "PROBLEMS.md") and c["quote"] and c["test"]
+    assert cli.main(["report", "--out", str(out)]) == 0
+    text = (out / "REPORT.md").read_text()
+    assert text.index("## Claims ledger") < text.index("## Contents")
+
+
+@pytest.mark.slow
 def test_rerun_uses_cached_points(smoke_run):
     out, errors, _ = smoke_run
     if errors.get(RESUME_ID):

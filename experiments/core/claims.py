@@ -40,7 +40,8 @@ def claim(cid, source, quote, test, result=None, *, kind="difference", expect=No
 
     cid     stable id, e.g. ``"p03.train-loss-falls-with-k"`` (the Fashion-MNIST
             column matches rows on it);
-    source  ``"A"`` or ``"B"`` (which report), quote: the claim, quoted;
+    source  ``"A"`` or ``"B"`` (which report), or ``"PROBLEMS.md"`` for one of its anchors;
+    quote   the claim, quoted;
     test    what we ran, in words (arms, seeds, the statistic);
     result  a stats test dict (kinds difference / equivalence);
     expect  +1 / −1: the sign of ``result["effect"]`` the claim predicts;

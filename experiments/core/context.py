@@ -238,11 +238,13 @@ class Context(PointContext):
             print(f"[{self.id}] timing pass: {len(todo)} config(s) x ({warmup} warm-up + {repeats}) rounds, "
                   "serial, in this process", file=self.stream, flush=True)
             samples = {i: [] for i in todo}
+            spent = dict.fromkeys(todo, 0.0)  # each config's own cost, warm-up included
             load_before = _loadavg()
-            start = time.perf_counter()
             for round_ in range(warmup + repeats):
                 for i in todo:
+                    start = time.perf_counter()
                     seconds = float(fn(self, configs[i]))
+                    spent[i] += time.perf_counter() - start
                     if round_ >= warmup:
                         samples[i].append(seconds)
             load_after = _loadavg()
@@ -251,7 +253,7 @@ class Context(PointContext):
                           "result": {"samples": samples[i], **stats.median_iqr(samples[i]),
                                      "load": {"before": load_before, "after": load_after,
                                               "cores": os.cpu_count()}},
-                          "meta": {**machine.describe(), "seconds": time.perf_counter() - start,
+                          "meta": {**machine.describe(), "seconds": spent[i],
                                    "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}}
                 self.store.put(configs[i], record)
                 records[i] = record

@@ -99,8 +99,8 @@ def welch(a, b):
         return _result("Welch t", diff, [None, None], None, n)
     va, vb = np.var(a, ddof=1) / n[0], np.var(b, ddof=1) / n[1]
     se = math.sqrt(va + vb)
-    if se == 0.0:  # identical constant arms: no evidence either way unless they differ
-        return _result("Welch t", diff, [diff, diff], 1.0 if diff == 0 else 0.0, n)
+    if se == 0.0:  # no spread within either arm: no variance to test against (e.g. 2 seeds alike)
+        return _result("Welch t", diff, [None, None], None, n)
     dof = (va + vb) ** 2 / (va ** 2 / (n[0] - 1) + vb ** 2 / (n[1] - 1))
     p = float(_st.ttest_ind(a, b, equal_var=False).pvalue)
     return _result("Welch t", diff, _t_ci(diff, se, dof), p, n)
@@ -120,8 +120,8 @@ def paired(a, b):
     if n < 2:
         return _result("paired t", mean, [None, None], None, [n])
     sd = float(np.std(d, ddof=1))
-    if sd == 0.0:
-        return _result("paired t", mean, [mean, mean], 1.0 if mean == 0 else 0.0, [n])
+    if sd == 0.0:  # every pair differs alike: no variance to test against (untestable, not p = 0)
+        return _result("paired t", mean, [None, None], None, [n])
     p = float(_st.ttest_rel([x for x, _ in pairs], [y for _, y in pairs]).pvalue)
     return _result("paired t", mean, _t_ci(mean, sd / math.sqrt(n), n - 1), p, [n])
 
@@ -136,16 +136,14 @@ def one_sample(values, mu):
     if n < 2:
         return _result("one-sample t", diff, [None, None], None, [n])
     sd = float(np.std(vals, ddof=1))
-    if sd == 0.0:
-        return _result("one-sample t", diff, [diff, diff], 1.0 if diff == 0 else 0.0, [n])
+    if sd == 0.0:  # identical values: no variance to test against
+        return _result("one-sample t", diff, [None, None], None, [n])
     p = float(_st.ttest_1samp(vals, mu).pvalue)
     return _result("one-sample t", diff, _t_ci(diff, sd / math.sqrt(n), n - 1), p, [n])
 
 
 def _tost_p(diff, se, dof, margin):
     """p-value of TOST: both one-sided tests must reject |true diff| >= margin."""
-    if se == 0.0:
-        return 0.0 if abs(diff) < margin else 1.0
     p_low = _st.t.sf((diff + margin) / se, dof)    # H0: diff <= -margin
     p_high = _st.t.cdf((diff - margin) / se, dof)  # H0: diff >= +margin
     return float(max(p_low, p_high))

@@ -119,3 +119,12 @@ def test_grid_edge_is_flagged():
     assert "smallest" in claims.grid_edge(5e-5, [5e-5, 5e-4, 5e-3], "λ")
     assert "largest" in claims.grid_edge(512, [128, 256, 512])
     assert claims.grid_edge(256, [128, 256, 512]) == ""
+
+
+def test_arms_without_spread_are_untestable_not_significant():
+    # two seeds whose per-seed differences happen to be equal: sd = 0 is no evidence
+    assert stats.paired([0.90, 0.91], [0.89, 0.90])["p"] is None
+    assert stats.welch([0.5, 0.5], [0.6, 0.6])["p"] is None
+    assert stats.equivalence([0.5, 0.5], [0.5, 0.5], 0.01)["p_equivalence"] is None
+    tie = _claim(stats.paired([0.90, 0.91], [0.89, 0.90]))
+    assert claims.decide([tie])[0]["verdict"] == "inconclusive"

@@ -254,3 +254,27 @@ def test_a_figure_write_that_fails_leaves_the_old_figure(tmp_path):
         plots.save(fig, str(path))
     assert path.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir()] == ["fig.png"]  # no temp file left
+
+
+def _without_timings(value):
+    """A stored result with every wall-clock field dropped (keys naming time/elapsed/seconds)."""
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items()
+                if not any(w in k for w in ("time", "elapsed", "seconds"))}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+@pytest.mark.slow
+def test_a_real_experiment_stores_the_same_points_serial_and_on_two_workers(tmp_path, worker_path):
+    from experiments.core import cli
+    exp_id = "b4-regression"  # synthetic data: needs no MNIST, several points, seconds in smoke mode
+    for out, extra in (("serial", []), ("dask", ["--workers", "2"])):
+        assert cli.main(["run", exp_id, "--smoke", "--out", str(tmp_path / out), *extra]) == 0
+    serial, dask = (_read_points(tmp_path / out / exp_id) for out in ("serial", "dask"))
+    assert serial.keys() == dask.keys() and serial
+    for name in serial:
+        if serial[name]["config"].get("timing_pass"):
+            continue  # timings are measurements, not results
+        assert _without_timings(serial[name]["result"]) == _without_timings(dask[name]["result"]), name
