@@ -20,8 +20,18 @@ def machine_lines(m, gemm_gflops):
              + (f" ({m['torch_threads']} threads)" if m.get("torch_threads") else ""),
              f"backend: {m['backend']}" + (f" ({m['device']})" if m.get("device") else "")
              + f"; float32 GEMM rate ({m.get('gemm_size', 2048)}^3): {gemm_gflops:.1f} GFLOP/s"]
+    if m.get("blas_kernel"):
+        lines.append(f"{m['blas_kernel']}; CPU vector ISA: {m.get('cpu_isa') or 'unknown'}")
     if m.get("openblas_env"):
         lines.append(f"OpenBLAS environment: {m['openblas_env']}")
+    if m.get("coretype_unset") == "nothing was set":
+        lines.append("--unset-coretype: no OPENBLAS_CORETYPE/GOTOBLAS_CORETYPE was set; "
+                     "nothing to unset")
+    elif m.get("coretype_unset"):
+        lines.append(f"--unset-coretype: {m['coretype_unset']} unset for this benchmark process "
+                     "before NumPy loaded (tinynet and the NumPy reference use OpenBLAS's own CPU "
+                     "detection; PyTorch never reads it)")
+    lines.extend(m.get("coretype_warnings") or [])
     return lines
 
 
