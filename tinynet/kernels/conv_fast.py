@@ -46,6 +46,8 @@ DX_CHUNK_BYTES = 2 << 20
 
 def _chunks(n, per_image_bytes, budget, xp_is_numpy):
     """Fixed cut points [0, s, 2s, ..., n] from the shapes (never from the thread count)."""
+    if n == 0:
+        return [0, 0]             # one empty chunk: y has no columns, dW = 0
     size = n if not xp_is_numpy else max(1, min(n, budget // max(per_image_bytes, 1)))
     return list(range(0, n, size)) + [n]
 
