@@ -134,7 +134,14 @@ def conv2d_backward(dy, cols, Wm, x_shape, kh, kw, stride, padding, need_dw=True
             return total(), None
         return total(), col2im(Wm.T @ dy, x_shape, kh, kw, stride, padding)
 
-    # stride 1: dx with whole-row adds (see conv_input_grad_stride1), per chunk
+    # Stride 1: col2im with whole-row adds.  col2im adds kh*kw shifted (OH, OW)
+    # blocks, which NumPy runs as one short loop per output row (OW elements),
+    # mostly loop overhead.  Here dy is first widened to rows of Wp = W + 2p
+    # with zeros in the extra columns, so Wm^T @ dy yields every tap's block
+    # with the padded row length, and in the flattened padded image tap
+    # (i, j) is ONE contiguous add of OH*Wp elements per image, shifted by
+    # i*Wp + j.  What runs past the end of a row lands in the next row's
+    # first columns, but it comes from the zero columns: it adds nothing.
     hp, wp = h + 2 * padding, w + 2 * padding
     rows = oh * wp
     WmT = xp.ascontiguousarray(Wm.T)
