@@ -275,6 +275,7 @@ def test_chunked_threaded_conv_matches_naive_oracle_and_thread_count(monkeypatch
     from tinynet.kernels import conv_fast, threads
     monkeypatch.setattr(conv_fast, "CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_fast, "DX_CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_fast, "CHUNK_MIN_K", 0)    # chunk even these small products
     rng = np.random.default_rng(3)
     n, c, h, w, f, k = 5, 3, 6, 7, 4, 3
     x = rng.standard_normal((c, n, h, w)).transpose(1, 0, 2, 3) if channel_major \
