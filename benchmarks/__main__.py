@@ -1,7 +1,7 @@
 """``python -m benchmarks``: set the thread count *before* NumPy is imported, then run."""
 import sys
 
-from .machine import limit_threads_early
+from .machine import limit_threads_early, unset_coretype_early
 
 
 def _option(argv, name):
@@ -16,6 +16,8 @@ def _option(argv, name):
 if __name__ == "__main__":
     # OpenBLAS/MKL read their thread count from the environment when they are
     # loaded, so this must happen before anything imports NumPy or torch.
+    if "--unset-coretype" in sys.argv[1:]:
+        unset_coretype_early()   # this process only; the calling shell keeps its value
     timeout = _option(sys.argv[1:], "--openblas-timeout")
     limit_threads_early(_option(sys.argv[1:], "--threads"),
                         **({"openblas_timeout": timeout} if timeout else {}))

@@ -36,6 +36,17 @@ def parse_args(argv=None):
                         "~0.1 s; 'default' keeps OpenBLAS's own; see benchmarks/machine.py)")
     p.add_argument("--gemm-size", type=int, default=2048, metavar="N",
                    help="size of the N x N x N product that measures the GEMM rate (default 2048)")
+    p.add_argument("--unset-coretype", action="store_true",
+                   help="run this benchmark process with OPENBLAS_CORETYPE/GOTOBLAS_CORETYPE "
+                        "removed (set before NumPy loads; the header says so). Use when the "
+                        "header warns that a forced core type is older than the CPU")
+    p.add_argument("--scaling", action="store_true",
+                   help="instead of W1-W7: time per epoch vs MLP width and vs batch size, "
+                        "tinynet and PyTorch side by side (Markdown with --markdown)")
+    p.add_argument("--scaling-widths", default="128,256,512,1024,2048,4096", metavar="LIST",
+                   help="hidden widths of the 784-H-10 MLP for --scaling")
+    p.add_argument("--scaling-batches", default="32,64,128,256,512,1024,2048,4096",
+                   metavar="LIST", help="batch sizes (784-512-10 MLP) for --scaling")
     args = p.parse_args(argv)
     if args.rounds < 1:
         p.error("--rounds must be >= 1")
@@ -56,8 +67,26 @@ def _names(values, all_names):
     return [n for n in all_names if n in names]
 
 
+def _rerun_without_coretype(argv):
+    """Run the benchmark again in a child process whose environment lacks the core type
+    (NumPy is already loaded here, so unsetting it in this process would change nothing)."""
+    import subprocess
+    from .machine import unset_coretype_early
+    env = dict(os.environ)
+    unset_coretype_early(env)
+    cmd = [sys.executable, "-m", "benchmarks", *(sys.argv[1:] if argv is None else argv)]
+    return subprocess.run(cmd, env=env).returncode
+
+
 def main(argv=None):
     args = parse_args(argv)
+    from .machine import CORETYPE_VARS
+    if (args.unset_coretype and "numpy" in sys.modules
+            and any(v in os.environ for v in CORETYPE_VARS)):
+        return _rerun_without_coretype(argv)
+    if args.unset_coretype:
+        from .machine import unset_coretype_early
+        unset_coretype_early()   # notes "nothing was set" (or what __main__ removed)
     if "numpy" not in sys.modules:   # run in-process (tests): still limit threads early
         limit_threads_early(args.threads, **({"openblas_timeout": args.openblas_timeout}
                                              if args.openblas_timeout else {}))
@@ -86,6 +115,10 @@ def main(argv=None):
         print("PyTorch is not installed (or --no-torch): its columns stay empty. "
               "Install the optional extra with: pip install -e \".[bench]\"")
     device = "cuda" if args.backend == "cupy" else "cpu"
+
+    if args.scaling:
+        from .scaling import run_scaling
+        return run_scaling(args, machine, rate, torch, device)
 
     if args.profile:
         for name in _names(args.profile, W.WORKLOADS):

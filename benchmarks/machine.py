@@ -43,6 +43,24 @@ def limit_threads_early(threads=None, openblas_timeout=OPENBLAS_THREAD_TIMEOUT):
         os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", str(openblas_timeout))
 
 
+#: set by ``unset_coretype_early``: what it removed (read back for the header)
+UNSET_NOTE_VAR = "TINYNET_BENCH_UNSET_CORETYPE"
+
+
+def unset_coretype_early(environ=None):
+    """Remove OPENBLAS_CORETYPE / GOTOBLAS_CORETYPE from this process's environment.
+
+    Must run before NumPy is imported (OpenBLAS reads them when it loads).
+    Leaves a note (``UNSET_NOTE_VAR``) naming what was removed, so the header
+    can say so; returns that note ("" when nothing was set).
+    """
+    env = os.environ if environ is None else environ
+    removed = [f"{v}={env.pop(v)}" for v in CORETYPE_VARS if v in env]
+    note = ", ".join(removed) or env.get(UNSET_NOTE_VAR, "")
+    env[UNSET_NOTE_VAR] = note or "nothing was set"
+    return note
+
+
 def apply_thread_limits(threads, torch=None):
     """Limit the BLAS pools that are already loaded; returns a short note of what was done."""
     notes = []
@@ -90,9 +108,18 @@ def describe(np, threads, torch=None, backend="numpy", thread_note=""):
         "torch": getattr(torch, "__version__", None),
         "backend": backend,
         "load_average": [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None,
-        "openblas_env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-                                                    "OPENBLAS_THREAD_TIMEOUT") if k in os.environ},
+        "openblas_env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "GOTOBLAS_CORETYPE",
+                                                    "OPENBLAS_L2_SIZE", "OPENBLAS_THREAD_TIMEOUT")
+                         if k in os.environ},
     }
+    pools = blas_pools()
+    level = cpu_isa_level()
+    info["blas_kernel"] = blas_kernel_line(pools)
+    info["blas_pools"] = [{k: p.get(k) for k in ("internal_api", "version", "architecture",
+                                                   "num_threads")} for p in pools]
+    info["cpu_isa"] = _ISA_NAMES.get(level)
+    info["coretype_warnings"] = coretype_warnings(os.environ, level, pools)
+    info["coretype_unset"] = os.environ.get(UNSET_NOTE_VAR)
     if torch is not None:
         info["torch_threads"] = torch.get_num_threads()
     if backend == "cupy":
@@ -166,3 +193,94 @@ def current_rss():
     """Resident memory now, in bytes (None where /proc is missing)."""
     kb = _status_kb("VmRSS")
     return None if kb is None else kb * 1024
+
+
+# ------------------------------------------------------------ BLAS kernel
+#: OpenBLAS core types (the names threadpoolctl reports as ``architecture`` and
+#: OPENBLAS_CORETYPE accepts) by the widest vector ISA their kernels use:
+#: 1 SSE, 2 AVX, 3 AVX2/FMA, 4 AVX-512.  Lower-case keys; unknown names are
+#: left unranked (no warning is guessed for them).
+CORETYPE_LEVEL = {
+    **{n: 1 for n in ("katmai", "coppermine", "northwood", "prescott", "banias", "core2",
+                      "penryn", "dunnington", "nehalem", "atom", "opteron", "opteron_sse3",
+                      "barcelona", "bobcat", "nano")},
+    **{n: 2 for n in ("sandybridge", "bulldozer", "piledriver")},
+    **{n: 3 for n in ("haswell", "zen", "excavator", "steamroller", "skylake")},
+    **{n: 4 for n in ("skylakex", "cooperlake", "sapphirerapids")},
+}
+_ISA_NAMES = {1: "SSE", 2: "AVX", 3: "AVX2", 4: "AVX-512"}
+#: environment variables that choose OpenBLAS's kernel instead of its CPU detection
+CORETYPE_VARS = ("OPENBLAS_CORETYPE", "GOTOBLAS_CORETYPE")
+
+
+def cpu_isa_level(flags=None):
+    """Widest vector ISA this CPU offers (1-4 as in CORETYPE_LEVEL), from /proc/cpuinfo flags."""
+    if flags is None:
+        flags = set()
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("flags"):
+                        flags = set(line.split(":", 1)[1].split())
+                        break
+        except OSError:
+            return None
+    flags = set(flags)
+    if not flags:
+        return None
+    if "avx512f" in flags:
+        return 4
+    if "avx2" in flags and "fma" in flags:
+        return 3
+    if "avx" in flags:
+        return 2
+    return 1
+
+
+def blas_pools():
+    """threadpoolctl's view of the loaded BLAS libraries: [{internal_api, architecture, ...}]."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return [p for p in threadpool_info() if p.get("user_api") == "blas"]
+
+
+def coretype_warnings(env, cpu_level, pools):
+    """Plain-language warnings when the BLAS kernel is older than the CPU allows.
+
+    ``env``: the environment (a mapping), ``cpu_level``: ``cpu_isa_level()``,
+    ``pools``: ``blas_pools()``.  A forced core type (OPENBLAS_CORETYPE) below
+    the CPU's level is named, and so is a running kernel below it whatever
+    the cause.  PyTorch (MKL / oneDNN) does not read these variables.
+    """
+    out = []
+    if cpu_level is None:
+        return out
+    cpu_isa = _ISA_NAMES[cpu_level]
+    for var in CORETYPE_VARS:
+        value = env.get(var)
+        level = CORETYPE_LEVEL.get(str(value).strip().lower()) if value else None
+        if level is not None and level < cpu_level:
+            out.append(f"WARNING: {var}={value} forces OpenBLAS's {_ISA_NAMES[level]} kernels on a "
+                       f"CPU with {cpu_isa}; NumPy's products run slower than this machine allows "
+                       f"(PyTorch is unaffected). Unset it, or pass --unset-coretype.")
+    for p in pools:
+        if p.get("internal_api") != "openblas":
+            continue
+        arch = p.get("architecture")
+        level = CORETYPE_LEVEL.get(str(arch).lower()) if arch else None
+        if level is not None and level < cpu_level:
+            out.append(f"WARNING: OpenBLAS runs its {arch} ({_ISA_NAMES[level]}) kernels on a CPU "
+                       f"with {cpu_isa}.")
+    return out
+
+
+def blas_kernel_line(pools):
+    """'BLAS kernel: openblas 0.3.31 architecture=SkylakeX, num_threads=2' (one per library)."""
+    if not pools:
+        return "BLAS kernel: unknown (pip install threadpoolctl to see it)"
+    return "BLAS kernel: " + "; ".join(
+        f"internal_api={p.get('internal_api')} {p.get('version')}, "
+        f"architecture={p.get('architecture')}, num_threads={p.get('num_threads')}"
+        for p in pools)

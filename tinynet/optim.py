@@ -129,6 +129,14 @@ class Adam(Optimizer):
 
         m <- b1 m + (1 - b1) g,        v <- b2 v + (1 - b2) g^2
         p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+
+    Stored form: the state keeps the exponentially weighted *sums*
+    ``m_sum = m / (1 - b1)`` and ``v_sum = v / (1 - b2)``, updated as
+    ``m_sum <- b1 m_sum + g`` and ``v_sum <- b2 v_sum + g^2``.  Why: the
+    constant factors (1 - b1), (1 - b2) then move into the two scalars of the
+    final step, and an update makes 10 passes over the parameter instead of
+    12 (measured: see benchmarks/RESULTS.md, W5).  Same update in exact
+    arithmetic; float32 rounding differs in the last bits.
     """
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
@@ -144,7 +152,7 @@ class Adam(Optimizer):
     def _init_state(self, param):
         state = super()._init_state(param)
         xp = backend.array_module(param)
-        state["m"], state["v"], state["t"] = xp.zeros_like(param), xp.zeros_like(param), 0
+        state["m_sum"], state["v_sum"], state["t"] = xp.zeros_like(param), xp.zeros_like(param), 0
         return state
 
     def _begin(self, state):
@@ -152,27 +160,26 @@ class Adam(Optimizer):
 
     def _update(self, param, grad, state):
         xp, tmp = backend.array_module(param), state["scratch"]
-        m, v, t = state["m"], state["v"], state["t"]
+        m_sum, v_sum, t = state["m_sum"], state["v_sum"], state["t"]
         b1, b2 = self.beta1, self.beta2
-        m *= b1                                   # m <- b1 m + (1 - b1) g
-        xp.multiply(grad, 1.0 - b1, out=tmp)
-        m += tmp
-        v *= b2                                   # v <- b2 v + (1 - b2) g^2
+        m_sum *= b1                               # m_sum <- b1 m_sum + g        (2 passes)
+        m_sum += grad
+        v_sum *= b2                               # v_sum <- b2 v_sum + g^2      (3 passes)
         xp.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - b2
-        v += tmp
+        v_sum += tmp
         # Bias correction: m starts at 0, so m_t = (1 - b1) sum_{s<=t} b1^(t-s) g_s, and
         # for a steady gradient g, E[m_t] = g (1 - b1) sum_{s<t} b1^s = g (1 - b1^t):
         # early averages are shrunk towards 0 by c1 = 1 - b1^t (e.g. 0.1 g at t = 1).
-        # m_t / c1 undoes that; likewise v_t / c2, c2 = 1 - b2^t, for E[g^2].
-        # lr/c1 * m / (sqrt(v)/sqrt(c2) + eps) = (lr sqrt(c2)/c1) * m / (sqrt(v) + eps sqrt(c2))
-        # with c1 = 1 - b1^t, c2 = 1 - b2^t: the bias corrections become two
-        # scalars, one pass over the parameter fewer than dividing v by c2.
-        root_c2 = math.sqrt(1.0 - b2 ** t)
-        xp.sqrt(v, out=tmp)
-        tmp += self.eps * root_c2
-        xp.divide(m, tmp, out=tmp)
-        tmp *= self.lr * root_c2 / (1.0 - b1 ** t)
+        # m_t / c1 undoes that; likewise v_t / c2 for E[g^2].
+        # With c1 = 1 - b1^t, c2 = 1 - b2^t, m = (1-b1) m_sum, v = (1-b2) v_sum:
+        #   lr/c1 * m / (sqrt(v/c2) + eps) = scale * m_sum / (sqrt(v_sum) + eps'),
+        #   r = sqrt(c2 / (1-b2)),  scale = lr (1-b1) r / c1,  eps' = eps r
+        # so the bias corrections and the (1-b) factors are two scalars  (5 passes).
+        r = math.sqrt((1.0 - b2 ** t) / (1.0 - b2))
+        xp.sqrt(v_sum, out=tmp)
+        tmp += self.eps * r
+        xp.divide(m_sum, tmp, out=tmp)
+        tmp *= self.lr * (1.0 - b1) * r / (1.0 - b1 ** t)
         param -= tmp
 
 

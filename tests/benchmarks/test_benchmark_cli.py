@@ -71,3 +71,33 @@ def test_cli_profile(tmp_path, mnist_available):
 def test_cli_rejects_unknown_workload(tmp_path):
     proc = _run(["--only", "W9", "--no-torch"], tmp_path)
     assert proc.returncode != 0 and "unknown workload" in (proc.stdout + proc.stderr)
+
+
+def test_cli_scaling_and_unset_coretype_run_on_a_tiny_slice(tmp_path, mnist_available):
+    """--scaling writes both tables; --unset-coretype is reported in the header.
+
+    The test leaves OPENBLAS_CORETYPE as the environment has it (tests never
+    change it); only the benchmark's own process may drop it."""
+    md = tmp_path / "scaling.md"
+    proc = _run(["--scaling", "--limit", "256", "--rounds", "1", "--threads", "1",
+                 "--gemm-size", "128", "--no-torch", "--unset-coretype",
+                 "--scaling-widths", "16,32", "--scaling-batches", "64",
+                 "--markdown", str(md)], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "--unset-coretype:" in proc.stdout and "BLAS kernel:" in proc.stdout
+    text = md.read_text()
+    assert "Time per epoch vs width" in text and "Time per epoch vs batch size" in text
+    for row in ("| 16 |", "| 32 |", "| 64 |"):
+        assert row in text
+
+
+def test_coretype_warning_names_a_forced_older_kernel():
+    """Pure decision function: a core type below the CPU's ISA warns, equal or unknown does not."""
+    from benchmarks.machine import coretype_warnings
+    skx = [{"internal_api": "openblas", "architecture": "SkylakeX"}]
+    hsw = [{"internal_api": "openblas", "architecture": "Haswell"}]
+    forced = coretype_warnings({"OPENBLAS_CORETYPE": "Haswell"}, 4, hsw)
+    assert len(forced) == 2 and "OPENBLAS_CORETYPE=Haswell" in forced[0] and "AVX-512" in forced[0]
+    assert coretype_warnings({}, 4, skx) == []
+    assert coretype_warnings({"OPENBLAS_CORETYPE": "Haswell"}, 3, hsw) == []   # an AVX2 CPU
+    assert coretype_warnings({"OPENBLAS_CORETYPE": "SomethingNew"}, 4, skx) == []

@@ -301,3 +301,45 @@ def test_tie_splitting_would_be_caught():
     d_first = maxpool_backward_naive(np.ones_like(out), cache)[a > 0].sum()
     assert d_first == pytest.approx(out[out > 0].size)  # each positive window: derivative 1
     assert d_every > 1.5 * d_first  # 133 vs 72 here: tie duplication inflates dL/db
+
+
+@pytest.mark.parametrize("stride,pad,channel_major", [(1, 1, True), (1, 0, False), (2, 1, True)])
+def test_chunked_threaded_conv_matches_naive_oracle_and_thread_count(monkeypatch, stride, pad,
+                                                                   channel_major):
+    """Oracle: the naive loops.  With one image per chunk (tiny chunk budgets)
+    the chunked kernels run many chunks over two threads; forward, dW, db and
+    dx equal the loops', and are bit-identical with one thread (the chunk
+    cuts never depend on the thread count)."""
+    from tinynet.kernels import conv_fast, threads
+    monkeypatch.setattr(conv_fast, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_fast, "DX_CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_fast, "CHUNK_MIN_K", 0)    # chunk even these small products
+    rng = np.random.default_rng(3)
+    n, c, h, w, f, k = 5, 3, 6, 7, 4, 3
+    x = rng.standard_normal((c, n, h, w)).transpose(1, 0, 2, 3) if channel_major \
+        else rng.standard_normal((n, c, h, w))
+    wts, b = rng.standard_normal((f, c, k, k)), rng.standard_normal(f)
+    expected, cache = conv2d_forward_naive(x, wts, b, stride, pad)
+    dout = rng.standard_normal(expected.shape)
+    dx_ref, dw_ref, db_ref = conv2d_backward_naive(dout, cache)
+    results = []
+    saved = threads.num_threads()
+    try:
+        for count in (2, 1):
+            threads.set_num_threads(count)
+            layer = L.Conv2D(c, f, k, stride=stride, padding=pad, dtype="float64")
+            layer.params["W"][...] = wts
+            layer.params["b"][...] = b
+            y = layer.forward(x)
+            dx = layer.backward(dout)
+            results.append((np.array(y), np.array(dx), layer.grads["W"].copy(),
+                            layer.grads["b"].copy()))
+    finally:
+        threads.set_num_threads(saved)
+    for y, dx, dw, db in results:
+        np.testing.assert_allclose(y, expected, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(dx, dx_ref, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(dw, dw_ref, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(db, db_ref, rtol=1e-10, atol=1e-12)
+    for a, b2 in zip(*results):
+        np.testing.assert_array_equal(a, b2)

@@ -12,6 +12,7 @@ The thread count is ``TINYNET_NUM_THREADS``, else ``OMP_NUM_THREADS``, else
 the number of CPUs this process may use.  ``set_num_threads(1)`` turns the
 splitting off.
 """
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,7 +21,7 @@ from ..backend import device_of
 #: jobs touching fewer array elements than this run in the calling thread
 MIN_ELEMENTS = 1 << 17
 
-_state = {"threads": None, "executor": None}
+_state = {"threads": None, "executor": None, "blas": None}
 
 
 def _default_threads():
@@ -74,3 +75,32 @@ def parallel_for(body, n, elements, like, min_elements=None):
     body(parts[0])            # the calling thread takes the first share
     for future in futures:
         future.result()       # waits, and re-raises a worker's exception here
+
+
+def _blas_controller():
+    """threadpoolctl's controller of the loaded BLAS libraries (made once), or False."""
+    if _state["blas"] is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _state["blas"] = ThreadpoolController().select(user_api="blas")
+        except Exception:   # threadpoolctl missing or unable to inspect: no limiting
+            _state["blas"] = False
+    return _state["blas"]
+
+
+@contextlib.contextmanager
+def blas_single_threaded():
+    """Within the block, BLAS products run on the calling thread only.
+
+    Why: when tinynet's own threads each run a product on independent data,
+    a multi-threaded BLAS would start its own threads per call on top of
+    them (measured: 2-3x slower than one-thread products side by side).
+    Uses threadpoolctl (a tinynet requirement; ~10 us per block); without it
+    the block changes nothing.
+    """
+    ctl = _blas_controller()
+    if not ctl:
+        yield
+        return
+    with ctl.limit(limits=1):
+        yield

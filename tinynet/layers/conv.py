@@ -8,8 +8,7 @@ from .. import backend
 from .. import regularizers as _regularizers
 from .. import validation as check
 from ..kernels import conv_output_size
-from ..kernels.conv import (columns_with_ones, conv_forward_matmul, conv_input_grad,
-                            conv_param_grads, grad_rows)
+from ..kernels.conv import conv_backward, conv_forward, grad_rows
 
 
 # Said when flat (N, 784) images reach a convolution: the usual mix-up.
@@ -69,24 +68,23 @@ class Conv2D(Layer):
         if x.shape[2] + 2 * self.padding < kh or x.shape[3] + 2 * self.padding < kw:
             raise ValueError(f"{self!r}: input {tuple(x.shape)} is smaller than the kernel "
                              f"{self.kernel_size} (with padding {self.padding})")
-        # cols = im2col(x), plus a row of ones that carries the bias through the product
-        cols, (oh, ow) = columns_with_ones(x, kh, kw, self.stride, self.padding, reuse=self._cols)
-        self._cols = cols
-        y = conv_forward_matmul(self.params["W"], self.params["b"], cols, x.shape[0], oh, ow)
-        self._cache = (x.shape, cols)                         # y = Wm @ cols + b
+        # y = Wm @ cols + b with cols = im2col(x) (and a row of ones that carries the bias)
+        y, self._cols = conv_forward(x, self.params["W"], self.params["b"], self.stride, self.padding,
+                                     reuse=self._cols)
+        self._cache = (x.shape, self._cols)
         return y
 
     def backward(self, grad_out, need_input_grad=True):
         x_shape, cols = self._require_cache()
         dy = grad_rows(grad_out)                              # (F, N*OH*OW)
         W = self.params["W"]
-        if self.trainable:
-            conv_param_grads(cols, dy, self.grads["W"], self.grads["b"])  # dW = dy cols^T, db = sum dy
-            if self.regularizer is not None:
-                self.regularizer.add_grad(W, self.grads["W"])
-        if not need_input_grad:
-            return None
-        return conv_input_grad(W, dy, x_shape, self.stride, self.padding)  # col2im(Wm^T dy)
+        grads = self.grads if self.trainable else {}
+        # dW = dy cols^T, db = sum of dy, dx = col2im(Wm^T dy)
+        dx = conv_backward(dy, cols, W, x_shape, self.stride, self.padding, dW=grads.get("W"),
+                           db=grads.get("b"), need_dx=need_input_grad)
+        if self.trainable and self.regularizer is not None:
+            self.regularizer.add_grad(W, self.grads["W"])
+        return dx
 
     def output_shape(self, input_shape):
         self._check_shape(input_shape, ndim=4, sizes={1: self.in_channels}, hint=_FLAT_HINT)
