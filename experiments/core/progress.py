@@ -29,7 +29,8 @@ def _summary(record):
     final = result.get("final", {})
     if not isinstance(final, dict):
         return ""
-    return "  ".join(f"{k} {v:.4g}" for k, v in final.items() if isinstance(v, (int, float)))[:80]
+    parts = [f"{k} {v:.4g}" for k, v in final.items() if isinstance(v, (int, float))]
+    return "  ".join(parts[:4])  # whole readings only: a cut mid-name reads as garbage
 
 
 class SweepProgress:
