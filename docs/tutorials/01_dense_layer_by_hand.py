@@ -17,21 +17,12 @@
 # notebook (jupytext).
 
 # %%
-import os
-import sys
-import tempfile
-
-import matplotlib
-if "ipykernel" not in sys.modules:
-    matplotlib.use("Agg")          # a script: write figures to files, no window
+from tinynet.learn.tutorial import save  # before pyplot: Agg outside notebooks
 import matplotlib.pyplot as plt
 import numpy as np
 
 import tinynet as tn
 
-SMALL = os.environ.get("TINYNET_TUTORIAL_SMALL") == "1"   # the test suite runs a small version
-FIGURES = os.environ.get("TINYNET_FIGURES") or tempfile.mkdtemp(prefix="tinynet-tutorial-")
-os.makedirs(FIGURES, exist_ok=True)
 rng = np.random.default_rng(0)
 
 # %% [markdown]
@@ -109,6 +100,4 @@ ax.set_yscale("log")
 ax.axhline(1e-6, color="k", lw=0.8, ls="--")
 ax.set_ylabel("relative error vs finite differences")
 ax.legend()
-fig.tight_layout()
-fig.savefig(os.path.join(FIGURES, "01_gradcheck.png"))
-print("figure:", os.path.join(FIGURES, "01_gradcheck.png"))
+save(fig, "01_gradcheck.png")

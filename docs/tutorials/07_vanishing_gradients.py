@@ -15,29 +15,14 @@
 # is 0 or 1, and with He initialization the norms stay about level.
 
 # %%
-import os
-import sys
-import tempfile
-
-import matplotlib
-if "ipykernel" not in sys.modules:
-    matplotlib.use("Agg")          # a script: write figures to files, no window
+from tinynet.learn.tutorial import SMALL, save  # before pyplot: Agg outside notebooks
 import matplotlib.pyplot as plt
 import numpy as np
 
 import tinynet as tn
 
-SMALL = os.environ.get("TINYNET_TUTORIAL_SMALL") == "1"   # the test suite runs a small version
-FIGURES = os.environ.get("TINYNET_FIGURES") or tempfile.mkdtemp(prefix="tinynet-tutorial-")
-os.makedirs(FIGURES, exist_ok=True)
 rng = np.random.default_rng(0)
 
-
-def save(fig, name):
-    path = os.path.join(FIGURES, name)
-    fig.tight_layout()
-    fig.savefig(path)
-    print("figure:", path)
 # %%
 N, C = 5, 4
 z = rng.standard_normal((N, C))
