@@ -162,6 +162,30 @@ def conv_out(shape, kh, kw, stride, pad):
     return ((shape[2] + 2 * pad - kh) // stride + 1, (shape[3] + 2 * pad - kw) // stride + 1)
 
 
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("levels", [None, 2])
+@pytest.mark.parametrize("channel_major", [False, True])
+def test_tiled_maxpool_separable_path_matches_oracle(xp_backend, k, levels, channel_major, monkeypatch):
+    """The separable path (k x k windows tiling the planes: columns, then rows)
+    against the loops, split over threads (even this small job), with ties
+    everywhere (levels = 2) and in the channel-major layout Conv2D returns."""
+    from tinynet.kernels import pooling, threads
+    monkeypatch.setattr(threads, "MIN_ELEMENTS", 0)
+    monkeypatch.setattr(threads, "num_threads", lambda: 3)
+    rng = np.random.default_rng(k)
+    shape = (40, 6, 6 * k, 4 * k)
+    x = rng.standard_normal(shape) if levels is None else rng.integers(0, levels, shape) * 1.0
+    expected, cache = maxpool_forward_naive(x, k, k, k)
+    dout = rng.standard_normal(expected.shape)
+    view = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3) if channel_major else x
+    assert pooling._tiles(pooling._planes(view)[0], k, k, k)     # the path under test is taken
+    layer = L.MaxPool2D(k, dtype="float64")
+    y = layer.forward(xp_backend.asarray(view))
+    np.testing.assert_array_equal(xp_backend.host(y), expected)
+    dx = xp_backend.host(layer.backward(xp_backend.asarray(dout)))
+    np.testing.assert_array_equal(dx, maxpool_backward_naive(dout, cache))
+
+
 # ------------------------------------------------------------------- ties
 def test_maxpool_all_zero_input_sends_gradient_to_first_element(xp_backend):
     """Oracle: the tie rule by hand. A window of equal values gives its whole

@@ -29,6 +29,18 @@ inputs (what Conv2D returns) stay channel-major without a transposing copy,
 and the planes are split over CPU threads (see threads.py).
 When the windows tile the image (stride == kernel size, the usual case) every
 input element belongs to one window and dx is written, not accumulated.
+
+Tiled windows, separably (``_tiled_forward``): when the k x k windows tile
+whole planes (stride == k, H and W multiples of k), the window maximum is
+taken in two stages, first across the k columns of each window row, then
+across the k rows.  Why: the column stage reads the planes as one long
+(B*H*OW, k) array, whose column j is a single strided run over the whole
+batch, so each pass is one long loop instead of B*OH loops of OW elements
+(W3's and W4's pools: 14 or 13 elements, mostly loop overhead); only the
+row stage, on 1/k of the data, keeps rows of OW.  The first-max rule
+survives the split: within a window row the strict ``>`` keeps the first
+column, and a later row takes the lead only when its maximum is strictly
+greater, so the winner is the first maximum in row-major order.
 """
 from ..backend import array_module
 from .im2col import conv_output_size
@@ -70,6 +82,10 @@ def max_pool_forward(x, kh, kw, stride):
     ow = conv_output_size(w, kw, stride, 0)
     planes, channel_major = _planes(x)
     b = n * c
+    if _tiles(planes, kh, kw, stride):
+        out, masks = _tiled_forward(planes, kh)
+        state = (x.shape, x.dtype, channel_major, (kh, kw), stride, ("tiled", masks))
+        return _unplanes(out, n, c, channel_major), state
     offsets = list(_offsets(oh, ow, kh, kw, stride))
     out = xp.empty((b, oh, ow), dtype=x.dtype)
     better = [xp.empty((b, oh, ow), dtype=bool) for _ in offsets[1:]]
@@ -100,6 +116,8 @@ def max_pool_backward(grad_out, state):
     (n, c, h, w), dtype, channel_major, (kh, kw), stride, better = state
     oh, ow = grad_out.shape[2:]
     g = (grad_out.transpose(1, 0, 2, 3) if channel_major else grad_out).reshape(n * c, oh, ow)
+    if isinstance(better, tuple) and better[0] == "tiled":
+        return _unplanes(_tiled_backward(g, better[1], (n * c, h, w), dtype, kh), n, c, channel_major)
     tiled = stride == kh and stride == kw            # each element in exactly one window
     covered = tiled and oh * kh == h and ow * kw == w
     dx = xp.empty((n * c, h, w), dtype=dtype) if covered else xp.zeros((n * c, h, w), dtype=dtype)
@@ -123,3 +141,80 @@ def max_pool_backward(grad_out, state):
 
     parallel_for(body, n * c, dx.size, grad_out)
     return _unplanes(dx, n, c, channel_major)
+
+
+def _tiles(planes, kh, kw, stride):
+    """True when k x k windows with stride k tile contiguous planes exactly (the separable path)."""
+    b, h, w = planes.shape
+    return (kh == kw == stride and kh > 1 and h % kh == 0 and w % kw == 0 and b > 0
+            and planes.flags.c_contiguous)
+
+
+def _first_max(candidates, out, masks):
+    """out = max of candidates (first max wins); masks[k-1] = candidate k strictly led so far."""
+    xp = array_module(out)
+    xp.greater(candidates[1], candidates[0], out=masks[0])    # strict: ties keep the first
+    xp.maximum(candidates[0], candidates[1], out=out)
+    for k in range(2, len(candidates)):
+        xp.greater(candidates[k], out, out=masks[k - 1])
+        xp.maximum(out, candidates[k], out=out)
+
+
+def _route(unclaimed, masks, targets):
+    """targets[k] = the part of ``unclaimed`` that candidate k won (reverse of _first_max).
+
+    The last candidate whose mask is set led last, so it won: walk backwards,
+    each candidate claims what is still unclaimed where its mask is set.
+    ``unclaimed`` is used up (modified in place).
+    """
+    xp = array_module(unclaimed)
+    for k in range(len(targets) - 1, 0, -1):
+        xp.multiply(unclaimed, masks[k - 1], out=targets[k])
+        if k > 1:
+            unclaimed -= targets[k]                 # exact: g - g = 0, g - 0 = g
+        else:
+            xp.subtract(unclaimed, targets[1], out=targets[0])
+
+
+def _tiled_forward(planes, k):
+    """Separable max over tiling k x k windows: planes (B, H, W) contiguous -> (B, OH, OW)."""
+    xp = array_module(planes)
+    b, h, w = planes.shape
+    oh, ow = h // k, w // k
+    colmax = xp.empty((b, h, ow), dtype=planes.dtype)       # max over each window row
+    out = xp.empty((b, oh, ow), dtype=planes.dtype)
+    col_masks = [xp.empty((b, h, ow), dtype=bool) for _ in range(k - 1)]
+    row_masks = [xp.empty((b, oh, ow), dtype=bool) for _ in range(k - 1)]
+
+    def body(sl):
+        # columns: row r of (B*H*OW, k) is one window row; column j a long strided run
+        pairs = planes[sl].reshape(-1, k)
+        _first_max([pairs[:, j] for j in range(k)], colmax[sl].reshape(-1),
+                   [m[sl].reshape(-1) for m in col_masks])
+        # rows: (B*OH, k, OW), window row i of every window
+        rows = colmax[sl].reshape(-1, k, ow)
+        _first_max([rows[:, i] for i in range(k)], out[sl].reshape(-1, ow),
+                   [m[sl].reshape(-1, ow) for m in row_masks])
+
+    parallel_for(body, b, planes.size, planes)
+    return out, (col_masks, row_masks)
+
+
+def _tiled_backward(g, masks, shape, dtype, k):
+    """Reverse of _tiled_forward: g (B, OH, OW) -> dx (B, H, W), each window's g on its first max."""
+    xp = array_module(g)
+    col_masks, row_masks = masks
+    b, h, w = shape
+    ow = w // k
+    dcol = xp.empty((b, h, ow), dtype=dtype)                 # gradient of each window row's max
+    dx = xp.empty(shape, dtype=dtype)                        # tiled: every element written once
+
+    def body(sl):
+        unclaimed = xp.array(g[sl], dtype=dtype, order="C").reshape(-1, ow)   # ours to modify
+        rows = dcol[sl].reshape(-1, k, ow)
+        _route(unclaimed, [m[sl].reshape(-1, ow) for m in row_masks], [rows[:, i] for i in range(k)])
+        pairs = dx[sl].reshape(-1, k)
+        _route(dcol[sl].reshape(-1), [m[sl].reshape(-1) for m in col_masks], [pairs[:, j] for j in range(k)])
+
+    parallel_for(body, b, b * h * w, g)
+    return dx
