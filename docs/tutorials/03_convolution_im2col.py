@@ -52,7 +52,10 @@ y_cols = (W.reshape(F, -1) @ cols + b[:, None]).reshape(F, N, oh, ow).transpose(
 t_cols = time.perf_counter() - t0
 assert np.allclose(y_cols, y_loops)
 fast_cols, _ = im2col(x, k, k, s, pad)                # tinynet's strided-view version
-assert np.array_equal(fast_cols, cols)
+# The same columns in another order: (i, j, n), the batch innermost, so that its copies and adds
+# move runs of OW*N elements instead of one image row (the why: tinynet/kernels/im2col.py).
+batch_inner = lambda m: m.reshape(-1, N, oh, ow).transpose(0, 2, 3, 1).reshape(m.shape)
+assert np.array_equal(fast_cols, batch_inner(cols))
 layer = tn.layers.Conv2D(C, F, k, stride=s, padding=pad, dtype="float64")
 layer.params["W"][...] = W
 layer.params["b"][...] = b
@@ -74,7 +77,7 @@ G = rng.standard_normal(cols.shape)
 lhs, rhs = np.vdot(cols, G), np.vdot(x, naive.col2im_naive(G, x.shape, k, k, s, pad))
 print(f"<im2col x, G> = {lhs:.6f}   <x, col2im G> = {rhs:.6f}")
 assert np.isclose(lhs, rhs)
-assert np.allclose(col2im(G, x.shape, k, k, s, pad), naive.col2im_naive(G, x.shape, k, k, s, pad))
+assert np.allclose(col2im(batch_inner(G), x.shape, k, k, s, pad), naive.col2im_naive(G, x.shape, k, k, s, pad))
 
 # %% [markdown]
 # ## The backward, three ways

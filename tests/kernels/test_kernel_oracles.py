@@ -133,10 +133,13 @@ def test_im2col_col2im_match_their_loops_and_are_adjoint(case):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape)
     cols = im2col_naive(x, kh, kw, stride, pad)
-    np.testing.assert_array_equal(cols, im2col(x, kh, kw, stride, pad)[0])
+    oh_ow = conv_out(shape, kh, kw, stride, pad)
+    # the fast columns are the loops' columns in (oh, ow, n) order (batch innermost)
+    np.testing.assert_array_equal(cols, batch_major(im2col(x, kh, kw, stride, pad)[0], shape[0], *oh_ow))
     G = rng.standard_normal(cols.shape)
     dx = col2im_naive(G, shape, kh, kw, stride, pad)
-    np.testing.assert_allclose(dx, col2im(G, shape, kh, kw, stride, pad), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx, col2im(batch_inner(G, shape[0], *oh_ow), shape, kh, kw, stride, pad),
+                               rtol=1e-12, atol=1e-12)
     assert np.vdot(cols, G) == pytest.approx(np.vdot(x, dx), rel=1e-10, abs=1e-10)
     # and im2col turns the convolution into one product: Wm @ cols + b
     w, b = rng.standard_normal((f, shape[1], kh, kw)), rng.standard_normal(f)
@@ -156,6 +159,16 @@ def test_col2im_without_the_adjoint_property_would_be_caught():
         i, j = divmod(k, 2)
         wrong[0, :, i:i + 3, j:j + 3] = G[:, k].reshape(1, 3, 3)
     assert abs(np.vdot(cols, G) - np.vdot(x, wrong)) > 1e-3
+
+
+def batch_major(cols, n, oh, ow):
+    """Fast im2col's columns (oh, ow, n) reordered as the loops' (n, oh, ow)."""
+    return cols.reshape(-1, oh, ow, n).transpose(0, 3, 1, 2).reshape(cols.shape)
+
+
+def batch_inner(cols, n, oh, ow):
+    """The loops' columns (n, oh, ow) reordered as fast im2col's (oh, ow, n)."""
+    return cols.reshape(-1, n, oh, ow).transpose(0, 2, 3, 1).reshape(cols.shape)
 
 
 def conv_out(shape, kh, kw, stride, pad):
@@ -337,7 +350,6 @@ def test_chunked_threaded_conv_matches_naive_oracle_and_thread_count(monkeypatch
     from tinynet.kernels import conv_fast, threads
     monkeypatch.setattr(conv_fast, "CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_fast, "DX_CHUNK_BYTES", 1)
-    monkeypatch.setattr(conv_fast, "CHUNK_MIN_K", 0)    # chunk even these small products
     rng = np.random.default_rng(3)
     n, c, h, w, f, k = 5, 3, 6, 7, 4, 3
     x = rng.standard_normal((c, n, h, w)).transpose(1, 0, 2, 3) if channel_major \

@@ -162,3 +162,32 @@ def test_flatten_and_reshape_gradients(xp_backend, shape, seed):
     _, c, h, w = shape
     assert_gradients_match(L.Flatten(), x, seed=seed)
     assert_gradients_match(L.Reshape((h, w * c)), x, seed=seed)
+
+
+@prop(10)
+@given(shape=st.tuples(BATCH, CHANNELS, ODD, ODD), seed=SEEDS)
+def test_flatten_and_dense_keep_the_batch_innermost_layout(xp_backend, shape, seed):
+    """Oracle: NCHW reshapes and products.  A batch-innermost input (Conv2D's
+    layout) flattens to a view with the (c, h, w) feature order; Dense takes
+    it as it is, and both hand the gradient back in the input's layout."""
+    xp = xp_backend.xp
+    rng = np.random.default_rng(seed)
+    n, c, h, w = shape
+    x_host = rng.standard_normal(shape)
+    x = xp.ascontiguousarray(xp_backend.asarray(x_host).transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    flat, dense = L.Flatten(), L.Dense(c * h * w, 3, dtype="float64")
+    z = flat.forward(x)
+    np.testing.assert_array_equal(xp_backend.host(z), x_host.reshape(n, -1))
+    y = dense.forward(z)
+    np.testing.assert_allclose(xp_backend.host(y), x_host.reshape(n, -1) @ xp_backend.host(dense.params["W"])
+                               + xp_backend.host(dense.params["b"]), rtol=1e-12, atol=1e-12)
+    g = rng.standard_normal((n, 3))
+    dz = dense.backward(xp_backend.asarray(g))
+    dz_ref = g @ xp_backend.host(dense.params["W"]).T
+    np.testing.assert_allclose(xp_backend.host(dz), dz_ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(xp_backend.host(dense.grads["W"]), x_host.reshape(n, -1).T @ g, rtol=1e-12,
+                               atol=1e-12)
+    dx = flat.backward(dz)
+    np.testing.assert_array_equal(xp_backend.host(dx), dz_ref.reshape(shape))
+    if n > 1:    # the view and the layout (batch innermost), not copies
+        assert z.base is not None and dx.transpose(1, 2, 3, 0).flags.c_contiguous

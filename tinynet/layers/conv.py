@@ -27,20 +27,22 @@ class Conv2D(Layer):
 
         y[n, f, i, j] = sum_{c, p, q} xpad[n, c, i*s + p, j*s + q] * W[f, c, p, q] + b[f]
 
-    As one matrix product, with cols = im2col(x): (C*kh*kw, N*OH*OW) (each
+    As one matrix product, with cols = im2col(x): (C*kh*kw, OH*OW*N) (each
     output pixel's window as a column) and Wm = W.reshape(F, C*kh*kw)::
 
         forward:   y  = Wm @ cols + b
-        backward:  dW = dy @ cols^T       (dy: (F, N*OH*OW); y is linear in Wm)
+        backward:  dW = dy @ cols^T       (dy: (F, OH*OW*N); y is linear in Wm)
                    db = sum over n and pixels of dy
                    dx = col2im(Wm^T @ dy) (col2im is im2col's transpose, so
                                            it is the gradient; see naive.col2im_naive)
 
     The tuned versions of these lines (bias folded into the product, a reused
-    columns buffer, a channel-major output view, a stride-1 col2im) are the
+    columns buffer, a batch-innermost output view, chunks over threads) are the
     kernels in ``tinynet/kernels/conv.py``; the tests check them against the
     loops.  Memory layout: y is returned as a transposed *view* with shape
-    (N, F, OH, OW) (channel-major in memory); values and shape are the NCHW ones.
+    (N, F, OH, OW) of an (F, OH, OW, N) array (the batch innermost in memory, so
+    that every copy and add moves runs of N elements); values and shape are the
+    NCHW ones.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *,
@@ -76,7 +78,7 @@ class Conv2D(Layer):
 
     def backward(self, grad_out, need_input_grad=True):
         x_shape, cols = self._require_cache()
-        dy = grad_rows(grad_out)                              # (F, N*OH*OW)
+        dy = grad_rows(grad_out)                              # (F, OH*OW*N)
         W = self.params["W"]
         grads = self.grads if self.trainable else {}
         # dW = dy cols^T, db = sum of dy, dx = col2im(Wm^T dy)

@@ -66,7 +66,14 @@ class Dense(Layer):
                 self.regularizer.add_grad(W, self.grads["W"])
             if self.use_bias:
                 xp.sum(grad_out, axis=0, out=self.grads["b"])  # db = sum over the batch
-        return grad_out @ W.T if need_input_grad else None   # dx = dy W^T
+        if not need_input_grad:
+            return None
+        if x.T.flags.c_contiguous and not x.flags.c_contiguous:
+            # x came as the transpose of a (in, N) array (Flatten of a conv's
+            # batch-innermost output): give dx the same layout, so the layers
+            # below get their gradient without a transposing copy
+            return (W @ grad_out.T).T                        # dx = dy W^T = (W dy^T)^T
+        return grad_out @ W.T                                # dx = dy W^T
 
     def output_shape(self, input_shape):
         self._check_shape(input_shape, ndim=2, sizes={1: self.in_features})

@@ -6,23 +6,44 @@ from .. import validation as check
 
 
 class Flatten(Layer):
-    """(N, d1, d2, ...) -> (N, d1*d2*...);  backward reshapes the gradient back."""
+    """(N, d1, d2, ...) -> (N, d1*d2*...);  backward reshapes the gradient back.
+
+    The features of image n are x[n] in row-major (c, h, w) order, whatever
+    x's memory layout.  For the batch-innermost arrays Conv2D returns
+    ((C, H, W, N) in memory) that matrix already exists, transposed: the
+    output is the free view ``x.transpose(1, 2, 3, 0).reshape(-1, N).T``,
+    whose memory is (C*H*W, N); Dense multiplies it as it is (BLAS reads a
+    transposed operand at no cost).  Otherwise NumPy's reshape, a copy only
+    when the layout needs one.
+    """
 
     def forward(self, x, training=False):
         self._check_input(x)
         if x.ndim < 2:
             raise ValueError(f"{self!r}: expected input of shape (N, ...) with at least 2 "
                              f"dimensions, got {tuple(x.shape)}")
-        self._cache = x.shape
-        return x.reshape(x.shape[0], -1)
+        n = x.shape[0]
+        batch_last = x.ndim > 2 and n > 1 and _batch_innermost(x)
+        self._cache = (x.shape, batch_last)
+        if batch_last:
+            return x.transpose(*range(1, x.ndim), 0).reshape(-1, n).T     # a view
+        return x.reshape(n, -1)
 
     def backward(self, grad_out, need_input_grad=True):
-        return grad_out.reshape(self._require_cache())
+        shape, batch_last = self._require_cache()
+        if batch_last:   # hand the gradient back in the layout x had (a view when grad_out allows)
+            return grad_out.T.reshape(*shape[1:], shape[0]).transpose(len(shape) - 1, *range(len(shape) - 1))
+        return grad_out.reshape(shape)
 
     def output_shape(self, input_shape):
         if any(d is None for d in input_shape):
             return (None,)
         return (math.prod(input_shape),)
+
+
+def _batch_innermost(x):
+    """x: (N, ...) is a view of a contiguous (..., N) array."""
+    return x.transpose(*range(1, x.ndim), 0).flags.c_contiguous
 
 
 class Reshape(Layer):
