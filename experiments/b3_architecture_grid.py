@@ -36,9 +36,9 @@ VC-dimension scale of ReLU nets (Θ(P·L·log P), Bartlett et al. 2019), and a
 Hoeffding bound for selecting among the (architecture, lr) candidates on the
 validation split — compared with the spread it has to resolve.
 
-Training and the timing pass run with one BLAS thread
-(``helpers.one_blas_thread``): on the busy 2-core machine two BLAS threads per
-process made an epoch of 784-512-384-288 about 5× slower.
+Training and the timing pass run with one BLAS thread unless ``--threads N``
+is given (``helpers.small_net_threads``): on the busy 2-core machine two BLAS
+threads per process made an epoch of 784-512-384-288 about 5× slower.
 
 Limits: a fixed epoch budget (Report B trained 200 epochs; ours is far
 shorter, with a decaying learning rate); a three-value lr grid tuned on the
@@ -50,7 +50,7 @@ import math
 import tinynet as tn
 
 from .core import claims, plots, stats, timing, tuning
-from .core.helpers import epochs_to_fraction, max_drawdown, met, one_blas_thread, save_small
+from .core.helpers import epochs_to_fraction, max_drawdown, met, save_small, small_net_threads
 from .core.report import figure, table
 from .core.training import fit_point, mlp
 
@@ -95,7 +95,7 @@ def train_point(ctx, config):
     model = tn.Sequential(mlp([784, *config["hidden"], 10]), seed=config["seed"])
     opt = tn.optim.SGD(lr=tn.schedules.CosineDecay(config["lr"], config["epochs"]), momentum=config["momentum"])
     loss = tn.losses.SoftmaxCrossEntropy()
-    with one_blas_thread():
+    with small_net_threads(ctx):
         result = fit_point(model, data, loss, opt, epochs=config["epochs"], batch_size=config["batch_size"],
                            eval_sets=("val",), verbose=ctx.fit_verbose)
         if not result["diverged"]:  # the test set once, at the end (never used to choose anything)
@@ -109,7 +109,7 @@ def epoch_seconds(ctx, config):
     data = ctx.data(validation=config["n_val"], n_train=config["n_data"], n_test=config["n_test"])
     X, y = data["X_train"][:config["n_time"]], data["y_train"][:config["n_time"]]
     model = tn.Sequential(mlp([784, *config["hidden"], 10]), seed=0)
-    with one_blas_thread():  # as in the training points
+    with small_net_threads(ctx):  # as in the training points
         h = model.fit(X, y, tn.losses.SoftmaxCrossEntropy(), tn.optim.SGD(lr=0.01, momentum=MOMENTUM), epochs=1,
                       batch_size=BATCH, verbose=0)
     return sum(h.history["epoch_time"])
