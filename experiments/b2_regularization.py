@@ -33,8 +33,9 @@ points).  Each run also records ``unstable`` (loss ≥ 1.5× its minimum at the
 end).  A probe with much larger λ (one seed, test accuracy 20× per epoch)
 finds where each penalty does collapse the net, to explain Report B's curve.
 
-Training runs with one BLAS thread (``helpers.one_blas_thread``): on the busy
-2-core machine two BLAS threads per process made a point 2–15× slower.
+Training runs with one BLAS thread unless ``--threads N`` is given
+(``helpers.small_net_threads``): on the busy 2-core machine two BLAS threads
+per process made a point 2–15× slower.
 
 Limits: one learning rate and one epoch budget for all settings; the λ grid
 has three values, so "best λ" is best of three (and of λ = 0).
@@ -44,7 +45,7 @@ import math
 import tinynet as tn
 
 from .core import claims, plots, stats, tuning
-from .core.helpers import WeightNorms, epochs_to_fraction, one_blas_thread, save_small
+from .core.helpers import WeightNorms, epochs_to_fraction, save_small, small_net_threads
 from .core.report import figure, table
 from .core.training import fit_point, instability, mlp
 
@@ -82,7 +83,7 @@ def train_point(ctx, config):
     reg = None if kind == "none" else REGS[kind](lam)
     model = tn.Sequential(mlp(config["arch"], regularizer=reg), seed=config["seed"])
     norms = WeightNorms()
-    with one_blas_thread():
+    with small_net_threads(ctx):
         result = fit_point(model, data, tn.losses.SoftmaxCrossEntropy(), tn.optim.SGD(lr=config["lr"]),
                            epochs=config["epochs"], batch_size=config["batch_size"], eval_sets=("val", "test"),
                            callbacks=[norms], verbose=ctx.fit_verbose)
@@ -93,7 +94,7 @@ def train_point(ctx, config):
 def probe_point(ctx, config):
     """Train one epoch at a time in ``chunks`` slices (plain SGD, so slicing changes nothing but the
     shuffling), evaluating the test set after each slice: the collapse takes a fraction of an epoch."""
-    with one_blas_thread():
+    with small_net_threads(ctx):
         return _probe(ctx, config)
 
 

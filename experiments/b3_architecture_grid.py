@@ -22,8 +22,9 @@ accuracy among Report B's nine; the test set only reports.
 Runtime: answered ONLY by the dedicated serial timing pass
 (``ctx.run_timing``: one training epoch on a fixed slice of images, warm-up
 discarded, repeats interleaved round-robin, median and IQR); a runtime
-difference counts only when the round-paired t-test of log time ratios says
-so AND the difference of medians exceeds the IQR of repeated identical runs.
+difference counts only when the round-paired t-test of log time ratios
+(``timing.paired_log_ratio``) says so AND every pair's difference of medians
+exceeds the IQR of repeated identical runs.
 
 Tests (experiments/core/stats.py; verdicts by Holm over this problem's claims
 in ``claims``): arms share seeds (same seed = same data order), so
@@ -35,9 +36,9 @@ VC-dimension scale of ReLU nets (Θ(P·L·log P), Bartlett et al. 2019), and a
 Hoeffding bound for selecting among the (architecture, lr) candidates on the
 validation split — compared with the spread it has to resolve.
 
-Training and the timing pass run with one BLAS thread
-(``helpers.one_blas_thread``): on the busy 2-core machine two BLAS threads per
-process made an epoch of 784-512-384-288 about 5× slower.
+Training and the timing pass run with one BLAS thread unless ``--threads N``
+is given (``helpers.small_net_threads``): on the busy 2-core machine two BLAS
+threads per process made an epoch of 784-512-384-288 about 5× slower.
 
 Limits: a fixed epoch budget (Report B trained 200 epochs; ours is far
 shorter, with a decaying learning rate); a three-value lr grid tuned on the
@@ -48,8 +49,8 @@ import math
 
 import tinynet as tn
 
-from .core import claims, plots, stats, tuning
-from .core.helpers import epochs_to_fraction, max_drawdown, met, one_blas_thread, save_small
+from .core import claims, plots, stats, timing, tuning
+from .core.helpers import epochs_to_fraction, max_drawdown, met, save_small, small_net_threads
 from .core.report import figure, table
 from .core.training import fit_point, mlp
 
@@ -94,7 +95,7 @@ def train_point(ctx, config):
     model = tn.Sequential(mlp([784, *config["hidden"], 10]), seed=config["seed"])
     opt = tn.optim.SGD(lr=tn.schedules.CosineDecay(config["lr"], config["epochs"]), momentum=config["momentum"])
     loss = tn.losses.SoftmaxCrossEntropy()
-    with one_blas_thread():
+    with small_net_threads(ctx):
         result = fit_point(model, data, loss, opt, epochs=config["epochs"], batch_size=config["batch_size"],
                            eval_sets=("val",), verbose=ctx.fit_verbose)
         if not result["diverged"]:  # the test set once, at the end (never used to choose anything)
@@ -108,7 +109,7 @@ def epoch_seconds(ctx, config):
     data = ctx.data(validation=config["n_val"], n_train=config["n_data"], n_test=config["n_test"])
     X, y = data["X_train"][:config["n_time"]], data["y_train"][:config["n_time"]]
     model = tn.Sequential(mlp([784, *config["hidden"], 10]), seed=0)
-    with one_blas_thread():  # as in the training points
+    with small_net_threads(ctx):  # as in the training points
         h = model.fit(X, y, tn.losses.SoftmaxCrossEntropy(), tn.optim.SGD(lr=0.01, momentum=MOMENTUM), epochs=1,
                       batch_size=BATCH, verbose=0)
     return sum(h.history["epoch_time"])
@@ -143,11 +144,11 @@ def run(ctx):
     finals = ctx.run_points([cfg(w, d, sh, chosen[_name(hidden_sizes(w, d, sh))]["value"], s)
                              for (w, d, sh) in archs if chosen.get(_name(hidden_sizes(w, d, sh)), {}).get("value")
                              for s in ctx.seeds], train_point, label=label)
-    timing = ctx.run_timing([{"hidden": hidden_sizes(w, d, sh), "width": w, "depth": d, "n_val": n_val,
+    timed = ctx.run_timing([{"hidden": hidden_sizes(w, d, sh), "width": w, "depth": d, "n_val": n_val,
                               "n_data": n_data, "n_test": n_test, "n_time": ctx.pick(smoke=200, quick=600, full=10000)}
                              for (w, d, sh) in archs if sh == SHRINK], epoch_seconds,
                             label=lambda c: _name(c["hidden"]))
-    times = {_name(r["config"]["hidden"]): r["result"] for r in timing}
+    times = {_name(r["config"]["hidden"]): r["result"] for r in timed}
 
     rows = []
     for (w, d, sh) in archs:
@@ -184,9 +185,9 @@ def run(ctx):
                "n_val": n_val, "n_test": len(data["y_test"]), "epochs": epochs, "lrs": lrs,
                "tuning_seeds": tuning_seeds, "rows": rows, "best": best["name"] if best else None,
                "slt": _slt(rows, n_train, n_val, len(archs) * len(lrs)), "figures": figures,
-               "timing": {"n_time": timing[0]["config"]["n_time"] if timing else None,
-                          "repeats": timing[0]["config"]["repeats"] if timing else None,
-                          "load": timing[0]["result"]["load"] if timing else None},
+               "timing": {"n_time": timed[0]["config"]["n_time"] if timed else None,
+                          "repeats": timed[0]["config"]["repeats"] if timed else None,
+                          "load": timed[0]["result"]["load"] if timed else None},
                "quality_bar": {"bar": QUALITY_BAR, "value": best["test_accuracy"]["mean"] if best else None,
                                "verdict": met(best["test_accuracy"]["mean"], QUALITY_BAR) if best else "n/a"}}
     summary["claims"] = _claims(summary, len(ctx.seeds))
@@ -225,22 +226,6 @@ def _mean_over(rows, key, pick):
 def _diff(a, b):
     """{seed: a − b} over the shared seeds."""
     return {s: a[s] - b[s] for s in sorted(set(a) & set(b))}
-
-
-def _time_test(pairs):
-    """Round-paired one-sample t of ln(t_a / t_b), gated by the IQR of repeated identical runs.
-
-    pairs: [(timing result a, timing result b)].  The difference counts only
-    when every pair's medians differ by more than the larger IQR: otherwise the
-    p-value is withheld (p = None: inconclusive) and ``within_iqr`` says why.
-    """
-    logs = [math.log(x / y) for a, b in pairs for x, y in zip(a["samples"], b["samples"]) if x > 0 and y > 0]
-    r = stats.one_sample(logs, 0.0)
-    within = [abs(a["median"] - b["median"]) <= max(a["iqr"], b["iqr"]) for a, b in pairs]
-    r["within_iqr"] = sum(within)
-    if any(within):
-        r["p_withheld"], r["p"] = r["p"], None
-    return r
 
 
 def _claims(summary, n_seeds):
@@ -355,7 +340,7 @@ def _claims(summary, n_seeds):
         f"accuracy gap with the parameter count over the {len(slt['rows'])} nets", slt["spearman"], expect=+1,
         budget=budget, effect="ρ(P, gap)"))
     # runtime: the timing pass only
-    tm = {(r["width"], r["depth"]): r["time"] for r in grid if r["time"]}
+    tm = {(r["width"], r["depth"]): {"result": r["time"]} for r in grid if r["time"]}  # as timing records
     tbudget = (f"timing pass: one epoch of {summary['timing']['n_time']} images, 1 warm-up + "
                f"{summary['timing']['repeats']} interleaved rounds, serial")
     for cid, quote, pairs, effect in (
@@ -369,10 +354,8 @@ def _claims(summary, n_seeds):
              [(tm[(w, 3)], tm[(w, 2)]) for w in WIDTHS if (w, 3) in tm and (w, 2) in tm], "ln(t depth 3 / t depth 2)")):
         if not pairs:
             continue
-        r = _time_test(pairs)
-        note = (f"{r['within_iqr']} of {len(pairs)} pairs differ by less than the IQR of repeated identical runs: "
-                f"not a finding (p withheld)" if r["within_iqr"] else
-                "every pair's medians differ by more than the IQR of repeated runs")
+        r = timing.paired_log_ratio(pairs)
+        note = r["gate"] or "every pair's medians differ by more than the IQR of repeated identical runs"
         out.append(claims.claim(cid, "B", quote, f"round-paired one-sample t of {effect} over {len(pairs)} "
                                                  f"architecture pair(s), gated by the IQR", r, expect=+1,
                                 budget=tbudget, effect=effect, note=note))

@@ -16,9 +16,10 @@ model with s — and evaluated on the full 10⁶-point grid (predicted in batche
 The search table also shows each candidate's MSE on a 101 × 101 sub-grid of
 the test grid, for information only.
 
-BLAS is limited to one thread while training (threadpoolctl, when installed):
-the matrices are tiny and a second thread only adds synchronisation (on a busy
-2-core machine it made an epoch 30× slower).
+BLAS is limited to one thread while training unless ``--threads N`` is given
+(``helpers.small_net_threads``; threadpoolctl, when installed): the matrices
+are tiny and a second thread only adds synchronisation (on a busy 2-core
+machine it made an epoch 30× slower).
 
 Tests (experiments/core/stats.py): Report B's two test MSEs are compared
 with ours on a log scale — a one-sample t-test / TOST of log10(our MSE) over
@@ -40,7 +41,7 @@ import math
 import tinynet as tn
 
 from .core import claims, plots, stats
-from .core.helpers import met, one_blas_thread, save_small
+from .core.helpers import met, save_small, small_net_threads
 from .core.report import figure, table
 from .core.training import mlp
 
@@ -73,13 +74,13 @@ def _name(c):
     return f"{c['activation']} {'-'.join(str(h) for h in c['hidden'])}"
 
 
-def _fit(config, X, y):
+def _fit(ctx, config, X, y):
     model = tn.Sequential(mlp([2, *config["hidden"], 1], activation=ACTIVATIONS[config["activation"]]),
                           seed=config["seed"])
     lr = config["lr"]
     opt = tn.optim.Adam(lr=tn.schedules.CosineDecay(lr, config["epochs"], min_lr=lr / 100))
     result = {"params": model.num_params(), "diverged": False}
-    with one_blas_thread():
+    with small_net_threads(ctx):
         try:
             history = model.fit(X, y, tn.losses.MSE(), opt, epochs=config["epochs"], batch_size=len(X),
                                 verbose=0)
@@ -130,7 +131,7 @@ def cv_point(ctx, config):
     X, y = tn.data.regression_b4(config["m"], seed=config["data_seed"])
     val = _folds(config["m"], config["k"], config["data_seed"])[config["fold"]]
     train = np.setdiff1d(np.arange(config["m"]), val)
-    model, result = _fit(config, X[train], y[train])
+    model, result = _fit(ctx, config, X[train], y[train])
     if not result["diverged"]:
         Xs, ys = _grid(config["subgrid_n"])
         result["final"] = {"val_mse": _mse(model, X[val], y[val]), "train_mse": _mse(model, X[train], y[train]),
@@ -142,7 +143,7 @@ def final_point(ctx, config):
     """The selected architecture retrained on all m points of set data_seed; MSE on the full test grid."""
     np = tn.backend.np
     X, y = tn.data.regression_b4(config["m"], seed=config["data_seed"])
-    model, result = _fit(config, X, y)
+    model, result = _fit(ctx, config, X, y)
     if result["diverged"]:
         return result
     n = config["grid_n"]

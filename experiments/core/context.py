@@ -62,15 +62,18 @@ class PointContext:
     """What one point's function ``fn(ctx, config)`` may use: settings and data.
 
     The same object is rebuilt on a Dask worker from (id, mode, dataset,
-    backend), so a point function must need nothing else: everything that
-    varies between points is in its ``config``.
+    backend, threads), so a point function must need nothing else: everything
+    that varies between points is in its ``config``.  ``threads`` is the
+    user's explicit ``--threads`` (None when not given): a run setting, not
+    part of any point's config, so it never changes which points are stored.
     """
 
-    def __init__(self, exp_id, mode="full", dataset="mnist", backend="numpy", verbose=False):
+    def __init__(self, exp_id, mode="full", dataset="mnist", backend="numpy", verbose=False, threads=None):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.id, self.mode, self.dataset, self.backend = exp_id, mode, dataset, backend
         self.verbose = verbose
+        self.threads = threads
 
     def pick(self, smoke, quick, full):
         """The value for the current mode."""
@@ -94,7 +97,7 @@ class PointContext:
     def spec(self):
         """The picklable description a worker rebuilds this context from."""
         return {"id": self.id, "mode": self.mode, "dataset": self.dataset, "backend": self.backend,
-                "verbose": self.verbose}
+                "verbose": self.verbose, "requested_threads": self.threads}
 
 
 class Context(PointContext):
@@ -108,7 +111,9 @@ class Context(PointContext):
 
     def __init__(self, exp_id, mode="full", seeds=None, backend="numpy", dataset="mnist",
                  out="results", force=False, verbose=False, stream=None, executor=None):
-        super().__init__(exp_id, mode=mode, dataset=dataset, backend=backend, verbose=verbose)
+        executor = executor or LocalExecutor()
+        super().__init__(exp_id, mode=mode, dataset=dataset, backend=backend, verbose=verbose,
+                         threads=getattr(executor, "requested_threads", None))
         self.force = force
         self.seeds = list(range(seeds if seeds else DEFAULT_SEEDS[mode]))
         self.out = out
@@ -116,7 +121,7 @@ class Context(PointContext):
         self.store = PointStore.of_experiment(self.folder)
         self.failures = FailureStore.of_experiment(self.folder)
         self.locks = PointLocks(self.store.folder)
-        self.executor = executor or LocalExecutor()
+        self.executor = executor
         self.stream = stream or sys.stdout
         self.points_run = self.points_cached = self.points_failed = 0
         self.train_seconds = 0.0

@@ -4,10 +4,10 @@
   and the share of near-zero weights (what an L1 / L2 penalty does);
 * :func:`save_small` — ``plots.save`` then a 256-colour PNG (2–3× smaller);
 * :func:`met` — ``"met"`` / ``"MISSED"`` for a quality bar;
-* :func:`one_blas_thread` — a context that runs small dense training with one
-  BLAS thread (on a busy 2-core machine two BLAS threads per process spin
-  against the other processes: a 784-128-10 point took 0.6–4.8 s with the
-  default threads and 0.33 s with one);
+* :func:`small_net_threads` — a context that runs small dense training with
+  one BLAS thread unless the user gave ``--threads`` (on a busy 2-core machine
+  two BLAS threads per process spin against the other processes: a 784-128-10
+  point took 0.6–4.8 s with the default threads and 0.33 s with one);
 * :func:`epochs_to_fraction` — how fast a curve converges, as the first epoch
   at which it has made a given share of its total improvement;
 * :func:`max_drawdown` — the largest fall of a curve below its running best
@@ -31,13 +31,20 @@ def met(value, bar, lower_is_better=False):
     return "met" if ok else "MISSED"
 
 
-def one_blas_thread():
-    """``threadpoolctl.threadpool_limits(1, "blas")`` when threadpoolctl is installed, else a no-op."""
+def small_net_threads(ctx):
+    """BLAS threads for training a small dense net: ``ctx.threads`` when the user gave ``--threads``, else 1.
+
+    One by default because a small net's matrix products are too short for
+    a second BLAS thread to pay: on a busy 2-core machine it spins against
+    the other processes instead (see the module docstring).  An explicit
+    ``--threads N`` wins.  ``threadpoolctl.threadpool_limits(n, "blas")``
+    when threadpoolctl is installed, else a no-op.
+    """
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return threadpool_limits(limits=ctx.threads or 1, user_api="blas")
 
 
 def epochs_to_fraction(curve, fraction=0.95, higher_is_better=True):

@@ -3,7 +3,8 @@
 A *point* is ``fn(ctx, config) -> result``, with ``fn`` a module-level
 function of an experiment (so a worker can import it by name) and ``ctx`` a
 :class:`~experiments.core.context.PointContext` rebuilt on the worker from a
-small spec (experiment id, mode, dataset, backend).  Workers load their data
+small spec (experiment id, mode, dataset, backend,
+the user's ``--threads``).  Workers load their data
 through ``tinynet.data`` (cache, data dir, or the verified download), once
 per worker process: they need no shared filesystem.
 
@@ -47,6 +48,10 @@ def _limit_threads(threads):
 def execute_point(fn, spec, config):
     """Run one point where it is called (this process or a worker) and report how it went.
 
+    ``spec["threads"]`` caps this process's threads (the executor's count);
+    ``spec["requested_threads"]`` is the user's explicit ``--threads`` (None
+    when not given), which the point sees as ``ctx.threads``.
+
     Returns ``{"ok": True, "result", "seconds", "meta"}`` or, when ``fn``
     raised, ``{"ok": False, "error", "traceback", "seconds", "meta"}`` — a
     failed point is data for the client to record, not a crash of the sweep.
@@ -59,7 +64,7 @@ def execute_point(fn, spec, config):
     _limit_threads(spec.get("threads"))
     tn.use_backend(spec["backend"])
     ctx = PointContext(spec["id"], mode=spec["mode"], dataset=spec["dataset"], backend=spec["backend"],
-                       verbose=spec.get("verbose", False))
+                       verbose=spec.get("verbose", False), threads=spec.get("requested_threads"))
     start = time.perf_counter()
     meta = {**machine.describe(), "worker": spec.get("worker_label") or f"pid {os.getpid()}",
             "threads": spec.get("threads")}
@@ -79,6 +84,7 @@ class LocalExecutor:
 
     def __init__(self, threads=None):
         self.threads = threads
+        self.requested_threads = threads  # --threads as the user gave it (None: not given)
 
     def describe(self):
         return "in this process"
@@ -108,6 +114,7 @@ class DaskExecutor:
             raise RuntimeError("--workers / --scheduler need dask.distributed: "
                                "pip install 'dask[distributed]'") from exc
         self.cluster = None
+        self.requested_threads = threads  # --threads as the user gave it (None: not given)
         if scheduler:
             self.client = Client(scheduler, timeout="30s")
             self.threads = threads

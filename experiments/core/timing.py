@@ -13,7 +13,9 @@ gap between two identical ``replica`` configs, when one was timed), the
 result's ``p`` is set to None — the ledger then reads the claim as
 inconclusive — and the raw Welch p is kept as ``p_welch`` with the reason in
 ``gate``.  :func:`equivalent` (TOST) and :func:`trend` (Spearman) apply the
-same gate to the difference they rest on.
+same gate to the difference they rest on.  :func:`paired_log_ratio` pools
+several pairs of configs (e.g. wider vs narrower nets at each depth) in one
+round-paired t of log time ratios, gated pair by pair.
 
 Also here: :func:`epoch_seconds` (one training epoch of a model, timed by
 ``fit``), :func:`load_text` (the load average recorded around the pass) and
@@ -83,6 +85,36 @@ def ratio_difference(a, b, null_gap=0.0):
     res["test"] = "Welch t on log timing repeats, gated by IQR"
     delta = None if not (a and b) else median(a) - median(b)
     return gate(res, delta, noise_floor([a, b], null_gap), "difference")
+
+
+def paired_log_ratio(pairs):
+    """Round-paired one-sample t of ln(t_a / t_b) pooled over pairs of timing records, gated by IQR.
+
+    pairs: [(record a, record b)] of one timing pass.  Its configs are timed
+    round-robin, so repeat i of a and repeat i of b ran side by side: each
+    round gives one ln(t_a / t_b) (a time ratio is comparable across pairs of
+    different sizes), and the t-test asks whether their mean is 0
+    (``effect`` = mean ln(t_a / t_b); exp(effect) ≈ the typical ratio).
+
+    The gate is :func:`gate`'s, applied to every pair: when any pair's
+    |Δ median| is not larger than the larger IQR of its two configs, ``p`` is
+    None (inconclusive), the raw p is kept as ``p_welch`` (the raw-p field of
+    every gated timing test) and ``gate`` names the pair closest to its floor.
+    ``within_iqr`` counts the pairs inside their IQR.
+    """
+    pairs = [(a, b) for a, b in pairs if a and b]
+    # round i of a with round i of b (the raw samples, so that dropping one never shifts the rounds)
+    logs = [math.log(x / y) for a, b in pairs
+            for x, y in zip(a["result"]["samples"], b["result"]["samples"]) if x > 0 and y > 0]
+    res = stats.one_sample(logs, 0.0)
+    res["test"] = "round-paired one-sample t of log time ratios, gated by IQR"
+    if not pairs:
+        return {**res, "p": None, "within_iqr": 0, "gate": "no timed pair"}
+    gaps = [(median(a) - median(b), noise_floor([a, b])) for a, b in pairs]
+    within = sum(abs(d) <= f for d, f in gaps)
+    delta, floor = min(gaps, key=lambda g: abs(g[0]) - g[1])  # the pair with the least room above its IQR
+    gated = gate(res, delta, floor, f"{within} of {len(pairs)} pair(s) within their IQR")
+    return {**gated, "within_iqr": within}
 
 
 def equivalent(a, b, margin_rel, null_gap=0.0):

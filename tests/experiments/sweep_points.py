@@ -61,3 +61,13 @@ def recording_point(ctx, config):
     """A trivial finished point that records which configs were computed."""
     CALLS.append(config["lr"])
     return {"diverged": False, "final": {"test_accuracy": 0.5}, "train_time": 0.0}
+
+
+def threads_seen(ctx, config):
+    """The user's --threads as the point sees it, and the BLAS threads of a small net's training."""
+    from threadpoolctl import threadpool_info
+
+    from experiments.core.helpers import small_net_threads
+    with small_net_threads(ctx):
+        blas = sorted({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
+    return {"threads": ctx.threads, "blas": blas}

@@ -18,9 +18,9 @@ import time
 import pytest
 
 from experiments.core import plots
-from experiments.core.context import Context
-from experiments.core.store import PointLocks
-from experiments.core.sweep import make_executor
+from experiments.core.context import Context, PointContext
+from experiments.core.store import PointLocks, config_hash
+from experiments.core.sweep import execute_point, make_executor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -233,6 +233,43 @@ def test_the_timing_pass_stores_repeats_median_iqr_and_load(tmp_path):
     again = Context("sweep", mode="smoke", out=str(tmp_path))
     again.run_timing([{"seconds": 0.25}], sweep_points.constant_seconds, repeats=5, warmup=1)
     assert again.points_run == 0  # stored: not timed twice
+
+
+@pytest.fixture
+def keep_threads():
+    """Restore this process's BLAS and element-wise threads: --threads N caps them for the whole process."""
+    from threadpoolctl import threadpool_limits
+
+    from tinynet.kernels import num_threads, set_num_threads
+    before = num_threads()
+    with threadpool_limits(limits=None):  # on exit: every BLAS library back to its count before
+        yield
+    set_num_threads(before)
+
+
+def test_an_explicit_threads_reaches_the_point_and_the_default_is_one_blas_thread(keep_threads):
+    for given, blas in ((None, 1), (2, 2)):
+        spec = {**PointContext("sweep", mode="smoke", threads=given).spec(), "threads": given}
+        outcome = execute_point(sweep_points.threads_seen, spec, {"seed": 0})
+        assert outcome["ok"], outcome.get("traceback")
+        assert outcome["result"]["threads"] == given
+        assert outcome["result"]["blas"] in ([], [blas])  # [] only without a BLAS threadpoolctl can see
+
+
+def test_threads_is_a_run_setting_not_part_of_a_points_identity(tmp_path, keep_threads):
+    # the id of a b3 point as stored before --threads reached the points: a full run's store is keyed by it
+    b3_config = {"hidden": [512, 384], "width": 512, "depth": 2, "shrink": 0.75, "lr": 0.1, "momentum": 0.9,
+                 "seed": 3, "epochs": 10, "batch_size": 128, "n_val": 5000, "n_data": None, "n_test": None,
+                 "mode": "full", "dataset": "mnist", "backend": "numpy"}
+    assert config_hash(b3_config) == "4687a47a3f8a7818"
+    stored = {}
+    for given in (None, 2):
+        ctx = Context("sweep", mode="smoke", out=str(tmp_path / str(given)), executor=make_executor(threads=given))
+        assert ctx.threads == given
+        (record,) = ctx.run_points([{"seed": 0}], sweep_points.threads_seen)
+        assert record["result"]["threads"] == given and "threads" not in record["config"]
+        stored[given] = set(_read_points(tmp_path / str(given) / "sweep"))
+    assert stored[None] == stored[2]
 
 
 def test_a_figure_write_that_fails_leaves_the_old_figure(tmp_path):

@@ -1,10 +1,13 @@
-"""Verdict logic of the timing questions (p05, p06, p07, b1): no training, synthetic records only.
+"""Verdict logic of the timing questions (p05, p06, p07, b1, b3): no training, synthetic records only.
 
 A timing difference is a finding only when its test is significant *and* it
 exceeds the IQR of repeated identical runs (experiments.core.timing); the GPU
 claims of p07 are inconclusive when no GPU run is stored.
 """
+import math
+
 import pytest
+from scipy import stats as stats_scipy
 
 from experiments import p05_batch_size as p05
 from experiments import p07_activations as p07
@@ -45,6 +48,33 @@ def test_replica_gap_raises_the_noise_floor():
     b = _rec([1.10, 1.11, 1.09, 1.10, 1.10])
     assert timing.difference(a, b)["p"] is not None
     assert timing.difference(a, b, null_gap=0.2)["p"] is None  # two identical configs differed by 0.2 s
+
+
+def test_paired_log_ratio_by_hand():
+    # rounds 2/1 and 4/1: ln ratios ln 2 and 2 ln 2 — mean 1.5 ln 2, se ln 2 / 2, t = 3 on 1 dof,
+    # whose two-sided p is 1 − (2/π)·atan(3)
+    slow, fast = _rec([2.0, 4.0]), _rec([1.0, 1.0])
+    res = timing.paired_log_ratio([(slow, fast)])
+    assert res["effect"] == pytest.approx(1.5 * math.log(2))
+    assert res["p"] == pytest.approx(1 - 2 / math.pi * math.atan(3.0))
+    assert res["gate"] == "" and res["within_iqr"] == 0  # |Δ median| 2 s > IQR 1 s
+
+
+def test_paired_log_ratio_withholds_p_when_a_pair_is_inside_its_iqr():
+    clear = (_rec([2.0, 2.2, 1.8, 2.1, 1.9]), _rec([1.0, 1.02, 0.98, 1.01, 0.99]))
+    # a consistent 3% lead, but repeated identical runs spread by 20%: inside the IQR
+    noisy = (_rec([1.03, 1.236, 0.927, 1.133, 0.824]), _rec([1.00, 1.20, 0.90, 1.10, 0.80]))
+    rounds = [math.log(x / y) for a, b in (clear, noisy)
+              for x, y in zip(a["result"]["samples"], b["result"]["samples"])]
+    expected = stats_scipy.ttest_1samp(rounds, 0.0)
+    res = timing.paired_log_ratio([clear, noisy])
+    assert res["n"] == [10] and res["within_iqr"] == 1
+    assert res["p"] is None and res["p_welch"] == pytest.approx(expected.pvalue) and expected.pvalue < 0.05
+    assert "not a finding (1 of 2 pair(s) within their IQR)" in res["gate"]
+    assert _decide_one(claims.claim("t.r", "B", "a is slower", "paired t", res, expect=1)) == "inconclusive"
+    alone = timing.paired_log_ratio([clear])  # the clear pair by itself: beyond its IQR, p kept
+    assert alone["p"] == pytest.approx(stats_scipy.ttest_1samp(rounds[:5], 0.0).pvalue) and alone["gate"] == ""
+    assert _decide_one(claims.claim("t.s", "B", "a is slower", "paired t", alone, expect=1)) == "supported"
 
 
 def test_equivalence_of_timings():
