@@ -46,7 +46,7 @@ import tinynet as tn
 
 from .core import claims, plots, stats, timing
 from .core.report import figure, table
-from .core.training import fit_point, mlp
+from .core.training import fit_point, mlp, unstable
 
 ID = "b1-batch-size"
 TITLE = "Batch size 128 vs 1024 vs full batch"
@@ -152,7 +152,7 @@ def run(ctx):
             h = r["result"]["history"]
             cut = {k: list(h.get(k, []))[:epochs] for k in ("loss", "accuracy", "test_loss", "test_accuracy")}
             seeds.append({"seed": r["config"]["seed"], "diverged": r["result"]["diverged"],
-                          "unstable": r["result"].get("unstable"), **cut})
+                          "unstable": unstable(r["result"]), **cut})
             if r["config"]["epochs"] > epochs:
                 per_bs.setdefault(bs, {})["long"] = {k: list(h.get(k, [])) for k in
                                                      ("loss", "accuracy", "test_loss", "test_accuracy")}

@@ -29,8 +29,8 @@ validation accuracy within 0.5 points of no penalty (paired TOST);
 slower than L2" = epochs to reach 95% of the run's own validation-accuracy
 improvement (first epoch → best), paired L1 − L2 at Report B's recommended
 λ = 5e-4; the collapse "to ~10%" = final test accuracy vs 10% (TOST ± 5
-points).  Each run also records ``unstable`` (loss ≥ 1.5× its minimum at the
-end).  A probe with much larger λ (one seed, test accuracy 20× per epoch)
+points).  Each run also records ``unstable`` (test loss ≥ 1.5× its minimum at each
+of the last 2 evaluations: core/training.instability).  A probe with much larger λ (one seed, test accuracy 20× per epoch)
 finds where each penalty does collapse the net, to explain Report B's curve.
 
 Training runs with one BLAS thread unless ``--threads N`` is given

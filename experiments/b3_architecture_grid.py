@@ -52,7 +52,7 @@ import tinynet as tn
 from .core import claims, plots, stats, timing, tuning
 from .core.helpers import epochs_to_fraction, max_drawdown, met, save_small, small_net_threads
 from .core.report import figure, table
-from .core.training import fit_point, mlp
+from .core.training import fit_point, mlp, unstable
 
 ID = "b3-architecture-grid"
 TITLE = "Architecture grid: depth 1–3 × width 128/256/512"
@@ -166,7 +166,7 @@ def run(ctx):
                      "lr_scores": {str(k): v for k, v in chosen[name]["scores"].items()},
                      "lr_edge": chosen[name]["edge"],
                      "diverged_seeds": [r["config"]["seed"] for r in recs if r["result"]["diverged"]],
-                     "unstable_seeds": [r["config"]["seed"] for r in recs if r["result"].get("unstable")],
+                     "unstable_seeds": [r["config"]["seed"] for r in recs if unstable(r["result"])],
                      **{m: agg[m] for m in ("train_accuracy", "val_accuracy", "test_accuracy", "train_loss",
                                             "test_loss")},
                      "gap": stats.summarize(gaps),

@@ -46,7 +46,7 @@ from .core.claims import claim
 from .core.comparisons import all_of, any_of, labelled
 from .core.mlp_budget import best_width, weight_sq_norm
 from .core.report import figure, table
-from .core.training import fit_point, mlp
+from .core.training import UNSTABLE_TEXT, fit_point, mlp, unstable
 from .core.tuning import choose_on_validation
 
 ID = "p03-depth-vs-width"
@@ -131,7 +131,7 @@ def run(ctx):
         row.update(variant=v, budget=P, depth=k, width=recs[0]["config"]["width"],
                    params=recs[0]["result"]["params"], lr=chosen[key]["value"],
                    lr_scores=chosen[key]["scores"],
-                   unstable=sum(bool(r["result"].get("unstable")) for r in recs),
+                   unstable=sum(bool(unstable(r["result"])) for r in recs),
                    train_time=stats.summarize([r["result"]["train_time"] for r in recs]))
         del row["key"]
         rows.append(row)
@@ -405,8 +405,7 @@ def report(s):
     n_rows = len(rows)
     body.append(f"The chosen learning rate is at an edge of the 2-point grid in {s['lr_edges'][0]} of {n_rows} nets "
                 f"(every choice from two values is): the best rate may lie outside it. "
-                + (f"{sum(r['unstable'] for r in rows)} run(s) ended unstable (loss ≥ 1.5× its minimum at the "
-                   "last epoch)." if any(r["unstable"] for r in rows) else "No run ended unstable or diverged."
+                + (f"{sum(r['unstable'] for r in rows)} run(s) ended unstable ({UNSTABLE_TEXT})." if any(r["unstable"] for r in rows) else "No run ended unstable or diverged."
                    if not any(r["diverged"] for r in rows) else
                    f"{sum(r['diverged'] for r in rows)} run(s) diverged."))
     body.append("")

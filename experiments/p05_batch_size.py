@@ -43,7 +43,7 @@ import tinynet as tn
 
 from .core import claims, plots, stats, timing
 from .core.report import figure, table
-from .core.training import UNSTABLE_FACTOR, fit_point, mlp
+from .core.training import UNSTABLE_FACTOR, UNSTABLE_TEXT, fit_point, mlp, unstable
 
 ID = "p05-batch-size"
 TITLE = "Batch size: loss and training time"
@@ -122,8 +122,8 @@ def run(ctx):
         t = t_by_b.get(b)
         rows.append({**row, "batch_size": b, "lr": scaled_lr(b), "steps_per_epoch": math.ceil(n_train / b),
                      "steps": math.ceil(n_train / b) * epochs,
-                     "unstable": [r["config"]["seed"] for r in recs if r["result"].get("unstable")],
-                     "unstable_detail": [r["result"]["unstable"] for r in recs if r["result"].get("unstable")],
+                     "unstable": [r["config"]["seed"] for r in recs if unstable(r["result"])],
+                     "unstable_detail": [unstable(r["result"]) for r in recs if unstable(r["result"])],
                      "blowups": {s: v for s, v in spans.items() if v},
                      "time": None if t is None else {k: t["result"][k] for k in ("median", "iqr", "samples")}})
     summary = {"rows": rows, "epochs": epochs, "n_train": n_train, "n_test": n_test, "base_lr": BASE_LR,
@@ -273,15 +273,15 @@ def _fmt_t(r):
 def _stability(rows):
     """Sentences on diverged / unstable / blown-up runs, from the stored results."""
     n_div = sum(r["diverged"] for r in rows)
-    unstable = [r for r in rows if r["unstable"]]
+    unstable_rows = [r for r in rows if r["unstable"]]
     blown = [r for r in rows if r["blowups"]]
     parts = [f"{n_div} run(s) diverged to NaN/inf." if n_div else "No run diverged to NaN/inf."]
-    if unstable:
-        parts.append("Unstable at the end (the loss finished ≥ 1.5× its minimum): " + "; ".join(
+    if unstable_rows:
+        parts.append(f"Unstable at the end ({UNSTABLE_TEXT}): " + "; ".join(
             f"B = {r['batch_size']:,} (lr {r['lr']:.3g}): {len(r['unstable'])}/{r['seeds']} seeds, e.g. "
             f"{r['unstable_detail'][0]['loss'].replace('_', ' ')} min {r['unstable_detail'][0]['min']:.3g} → "
             f"final {r['unstable_detail'][0]['final']:.3g} (above the bar since epoch "
-            f"{r['unstable_detail'][0]['since_epoch']})" for r in unstable) + ".")
+            f"{r['unstable_detail'][0]['since_epoch']})" for r in unstable_rows) + ".")
     if blown:
         parts.append("Transient or lasting blow-ups of the test loss (≥ 1.5× its running minimum): " + "; ".join(
             f"B = {r['batch_size']:,}: {len(r['blowups'])}/{r['seeds']} seeds, e.g. seed "
@@ -290,7 +290,7 @@ def _stability(rows):
             f"{r['blowups'][next(iter(r['blowups']))][0][0]}–{r['blowups'][next(iter(r['blowups']))][0][1]}"
             for r in blown) + ". The learning-rate rule is too aggressive there: those batch sizes' final losses "
             "describe an unstable run, not the batch size's best.")
-    if not unstable and not blown:
+    if not unstable_rows and not blown:
         parts.append("No run was unstable or had a blow-up of its test loss.")
     return " ".join(parts)
 

@@ -39,7 +39,7 @@ import tinynet as tn
 
 from .core import claims, plots, stats, timing
 from .core.report import figure, table
-from .core.training import fit_point, mlp
+from .core.training import fit_point, mlp, unstable
 from .core.tuning import choose_on_validation
 
 ID = "p06-learning-rate"
@@ -117,7 +117,7 @@ def run(ctx):
         recs = [r for r in records if (r["config"]["optimizer"], r["config"]["lr"]) == (opt, lr)]
         rows.append({**row, "optimizer": opt, "lr": lr,
                      "stuck": sum(1 for r in recs if (stats.final_metric(r, "test_loss") or 0) >= CHANCE),
-                     "unstable": sum(1 for r in recs if r["result"].get("unstable")),
+                     "unstable": sum(1 for r in recs if unstable(r["result"])),
                      "epochs_to_target": stats.summarize([epochs_to_target(r["result"], target, epochs)
                                                           for r in recs]),
                      "reached": sum(1 for r in recs if epochs_to_target(r["result"], target, epochs) <= epochs)})

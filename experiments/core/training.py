@@ -13,9 +13,12 @@ returns a JSON-able result::
 A run whose loss turns NaN/inf is recorded (``diverged: True`` with the epoch,
 step and learning rate, and the history of the finished epochs), not raised:
 the sweep goes on and the plots mark it.  A run that stays finite but blows
-up — a loss that rises to at least 1.5× its minimum and is still there at
-the last epoch — is recorded as ``unstable`` (which loss, its minimum, its
-final value, the epoch it last crossed the bar), beside ``diverged``.
+up — a loss that rises to at least 1.5× its minimum and stays there, i.e. is
+above that bar at each of the last 2 epochs — is recorded as ``unstable``
+(which loss, its minimum, its final value, the epoch it last crossed the
+bar), beside ``diverged``.  One value above the bar at the very last epoch
+is not enough: it cannot tell a loss that stays up from one of Adam's
+one-epoch spikes, which come back down.
 """
 import tinynet as tn
 
@@ -35,14 +38,19 @@ class EvalEachEpoch(tn.callbacks.Callback):
 
 
 UNSTABLE_FACTOR = 1.5
+#: "and stays there": this many final values must all be above the bar
+UNSTABLE_PERSIST = 2
+#: the rule in words, for the reports
+UNSTABLE_TEXT = (f"loss ≥ {UNSTABLE_FACTOR:g}× its minimum at each of the last {UNSTABLE_PERSIST} epochs")
 
 
 def instability(history, keys=None):
     """The first loss series of ``history`` that ended unstable, or None.
 
-    Unstable = the last epoch's value is ≥ ``UNSTABLE_FACTOR`` × the series'
-    minimum (it rose far above its best and stayed there); ``since`` is the
-    first epoch of the final run of epochs above that bar.
+    Unstable = each of the last ``UNSTABLE_PERSIST`` values is ≥
+    ``UNSTABLE_FACTOR`` × the series' minimum (it rose far above its best and
+    stayed there); ``since`` is the first epoch of the final run of epochs
+    above that bar.
     """
     keys = keys or [k for k in history if k == "loss" or k.endswith("_loss")]
     for key in keys:
@@ -51,13 +59,28 @@ def instability(history, keys=None):
             continue
         low = min(values)
         bar = UNSTABLE_FACTOR * low
-        if low > 0 and values[-1] >= bar:
+        if low > 0 and len(values) >= UNSTABLE_PERSIST and all(v >= bar for v in values[-UNSTABLE_PERSIST:]):
             since = len(values) - 1
             while since > 0 and values[since - 1] >= bar:
                 since -= 1
             return {"loss": key, "min": low, "final": values[-1], "since_epoch": since + 1}
     return None
 
+
+
+def unstable(result):
+    """A fit_point result's instability under the current rule, or None.
+
+    Recomputed from the stored per-epoch history, so points stored under an
+    earlier rule (one value above the bar at the last epoch) are read the
+    same way as new ones; results without a history keep their stored field.
+    """
+    if result.get("diverged"):
+        return None
+    history = result.get("history")
+    if isinstance(history, dict) and any(k == "loss" or k.endswith("_loss") for k in history):
+        return instability(history)
+    return result.get("unstable")
 
 def fit_point(model, data, loss, optimizer, epochs, batch_size, eval_sets=("test",),
               use_validation=False, callbacks=(), verbose=0, final_train_eval=True):

@@ -128,3 +128,22 @@ def test_arms_without_spread_are_untestable_not_significant():
     assert stats.equivalence([0.5, 0.5], [0.5, 0.5], 0.01)["p_equivalence"] is None
     tie = _claim(stats.paired([0.90, 0.91], [0.89, 0.90]))
     assert claims.decide([tie])[0]["verdict"] == "inconclusive"
+
+
+# ------------------------------------------------------------- unstable runs
+def test_unstable_needs_the_loss_to_stay_above_the_bar():
+    """Oracle: the rule by hand.  1.5x the minimum at each of the last 2 epochs
+    is unstable; a single spike at the last epoch (Adam's, which come back
+    down) is not, nor is a rise that came back below the bar."""
+    from experiments.core.training import instability, unstable
+    spike = {"loss": [0.5, 0.2, 0.1, 0.1, 0.16]}               # one value above 0.15, at the end
+    stays = {"loss": [0.5, 0.2, 0.1, 0.16, 0.17]}              # the last two above the bar
+    back = {"loss": [0.5, 0.1, 0.2, 0.3, 0.14]}                # rose, then came back under it
+    assert instability(spike) is None and instability(back) is None
+    assert instability(stays) == {"loss": "loss", "min": 0.1, "final": 0.17, "since_epoch": 4}
+    # a point stored under the earlier rule (its field says unstable) is read under the current one
+    old = {"history": {"test_loss": spike["loss"]}, "unstable": {"loss": "test_loss"}, "diverged": False}
+    assert unstable(old) is None
+    assert unstable({"history": {"val_loss": stays["loss"]}, "diverged": False})["loss"] == "val_loss"
+    assert unstable({"history": stays, "diverged": True}) is None                 # diverged, not unstable
+    assert unstable({"unstable": {"loss": "test_loss"}, "diverged": False}) == {"loss": "test_loss"}  # no history
