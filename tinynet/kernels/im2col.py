@@ -49,8 +49,8 @@ def conv_output_size(size, kernel, stride, padding):
 
 
 def batch_innermost(x):
-    """True when x: (N, C, H, W) is a view of a contiguous (C, H, W, N) array (the CHWN layout)."""
-    return x.transpose(1, 2, 3, 0).flags.c_contiguous
+    """True when x: (N, ...) is a view of a contiguous (..., N) array (for images: the CHWN layout)."""
+    return x.transpose(*range(1, x.ndim), 0).flags.c_contiguous
 
 
 def _pad(x, padding):

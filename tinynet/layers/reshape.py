@@ -3,6 +3,7 @@ import math
 
 from .base import Layer
 from .. import validation as check
+from ..kernels.im2col import batch_innermost
 
 
 class Flatten(Layer):
@@ -23,7 +24,7 @@ class Flatten(Layer):
             raise ValueError(f"{self!r}: expected input of shape (N, ...) with at least 2 "
                              f"dimensions, got {tuple(x.shape)}")
         n = x.shape[0]
-        batch_last = x.ndim > 2 and n > 1 and _batch_innermost(x)
+        batch_last = x.ndim > 2 and n > 1 and batch_innermost(x)
         self._cache = (x.shape, batch_last)
         if batch_last:
             return x.transpose(*range(1, x.ndim), 0).reshape(-1, n).T     # a view
@@ -39,11 +40,6 @@ class Flatten(Layer):
         if any(d is None for d in input_shape):
             return (None,)
         return (math.prod(input_shape),)
-
-
-def _batch_innermost(x):
-    """x: (N, ...) is a view of a contiguous (..., N) array."""
-    return x.transpose(*range(1, x.ndim), 0).flags.c_contiguous
 
 
 class Reshape(Layer):
