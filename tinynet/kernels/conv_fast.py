@@ -51,11 +51,11 @@ CHUNK_BYTES = 1 << 20
 DX_CHUNK_BYTES = 2 << 20
 
 
-def _chunks(n, per_item_bytes, budget, xp_is_numpy):
+def _chunks(n, per_item_bytes, budget):
     """Fixed cut points [0, s, 2s, ..., n] from the shapes (never from the thread count)."""
     if n == 0:
         return [0, 0]             # one empty chunk: y has no columns, dW = 0
-    size = n if not xp_is_numpy else max(1, min(n, budget // max(per_item_bytes, 1)))
+    size = max(1, min(n, budget // max(per_item_bytes, 1)))
     return list(range(0, n, size)) + [n]
 
 
@@ -105,7 +105,7 @@ def conv2d_forward(x, Wb, kh, kw, stride, padding, cols):
     windows = window_view(_pad(x, padding), kh, kw, oh, ow, stride)   # pad: threads inside
     dst = cols[:k1 - 1].reshape(c, kh, kw, oh, ow, n)        # a view of the buffer's rows
     y = xp.empty((f, oh * per), dtype=x.dtype)
-    cuts = _chunks(oh, (k1 + f) * per * x.itemsize, CHUNK_BYTES, True)
+    cuts = _chunks(oh, (k1 + f) * per * x.itemsize, CHUNK_BYTES)
 
     def body(i):
         a, b = cuts[i], cuts[i + 1]
@@ -133,7 +133,7 @@ def conv2d_backward(dy, cols, Wm, x_shape, kh, kw, stride, padding, need_dw=True
         dx = col2im(Wm.T @ dy, x_shape, kh, kw, stride, padding) if need_dx else None
         return dWb_t, dx
     per = ow * n
-    cuts = _chunks(oh, (k + 1 + f) * per * dy.itemsize, CHUNK_BYTES, True) if need_dw else [0]
+    cuts = _chunks(oh, (k + 1 + f) * per * dy.itemsize, CHUNK_BYTES) if need_dw else [0]
     parts = xp.empty((len(cuts) - 1, k + 1, f), dtype=dy.dtype)
 
     def dw_body(i):
@@ -146,7 +146,7 @@ def conv2d_backward(dy, cols, Wm, x_shape, kh, kw, stride, padding, need_dw=True
         WmT = Wm.T                                    # (K, F): rows of channel c are c*taps...
         hp, wp = h + 2 * padding, w + 2 * padding
         dxp = xp.zeros((c, hp, wp, n), dtype=dy.dtype)        # padded: every tap lands inside
-        dx_cuts = _chunks(c, taps * oh * per * dy.itemsize, DX_CHUNK_BYTES, True)
+        dx_cuts = _chunks(c, taps * oh * per * dy.itemsize, DX_CHUNK_BYTES)
         last_row, last_col = stride * (oh - 1) + 1, stride * (ow - 1) + 1
 
         def dx_body(i):
