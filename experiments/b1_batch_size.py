@@ -252,7 +252,8 @@ def _claims(records, timed, sizes, epochs, threads, n_train):
             f"b1.end-acc-{'full' if bs == n_train else bs}", "B",
             f"and around the same accuracy by then too (~0.9) [{name}]",
             f"train accuracy (running mean of the last epoch), TOST against {REPORT_ACC} ±{ACC_MARGIN}",
-            stats.equivalence_to(list(_end(records, bs, "accuracy", epochs).values()), REPORT_ACC, ACC_MARGIN),
+            stats.equivalence_to(list(_end(records, bs, "accuracy", epochs).values()), REPORT_ACC, ACC_MARGIN,
+                                 resolution=1 / n_train),  # a count of correct images out of n_train
             kind="equivalence", budget=budget, effect="acc − 0.90", unit="pct",
             note="margin ±0.05: the rounding interval of '0.9' written to one decimal"))
     small, large = sizes[0], sizes[-1]
@@ -272,7 +273,7 @@ def _claims(records, timed, sizes, epochs, threads, n_train):
         "the shapes of our graphs did not change as a result of our batch size",
         f"epochs until the train loss first reaches {REPORT_LOSS} (never = {epochs + 1}), {_label(small, n_train)} − "
         f"{_label(large, n_train)}, paired TOST ±{margin:g} epochs (10% of the run)",
-        stats.equivalence([a[s] for s in seeds], [b[s] for s in seeds], margin, pair=True),
+        stats.equivalence([a[s] for s in seeds], [b[s] for s in seeds], margin, pair=True, resolution=1),
         kind="equivalence", budget=budget, effect="Δ epochs"))
     out += _timing_claims(timed, sizes, threads, n_train)
     out.append(claims.claim(

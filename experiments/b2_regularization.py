@@ -296,7 +296,7 @@ def _claims(summary, n_seeds):
             "regularization … These graphs followed what we expected",
             f"epochs until a run has made {100 * CONVERGED:g}% of its own validation-accuracy improvement (epoch 1 → "
             f"best), L1 vs L2 at λ = {RECOMMENDED:g} (Report B's recommended value): paired t",
-            stats.paired(a, b), expect=+1, budget=budget, effect="epochs, L1 − L2"))
+            stats.paired(a, b, resolution=1), expect=+1, budget=budget, effect="epochs, L1 − L2"))
     # hypotheses: small λ starts like no regularization; too large λ ends worse
     for kind in REGS:
         small, large = _find(rows, kind, min(LAMBDAS)), _find(rows, kind, max(LAMBDAS))

@@ -151,7 +151,7 @@ def ledger_table(claims, problem=True, other=None, other_name="Fashion-MNIST"):
         header.append(other_name)
     rows = []
     for c in claims:
-        test = c["test"] + (f" — {c['note']}" if c.get("note") else "")
+        test = c["test"] + (f" — {c['note']}" if c.get("note") else "") + _floor_text(c)
         row = ([c.get("problem", "")] if problem else []) + [
             f"{c['source']}: “{c['quote']}”", test, c.get("budget") or "—", effect_text(c), p_text(c),
             VERDICT_MARK[c["verdict"]]]
@@ -159,6 +159,15 @@ def ledger_table(claims, problem=True, other=None, other_name="Fashion-MNIST"):
             row.append(other.get(c["id"], "not run"))
         rows.append([str(v).replace("|", "\\|").replace("\n", " ") for v in row])
     return table(header, rows)
+
+
+def _floor_text(c):
+    """Say so when a test's spread was the measurement's rounding floor (stats module docstring)."""
+    floor = (c.get("result") or {}).get("sd_floor")
+    if not floor:
+        return ""
+    return (f" — the seeds' spread is below the measurement's step q, so the test takes the sd of rounding to "
+            f"that step (q/√12 per value: {floor:.3g}) as its spread")
 
 
 def grid_edge(best, grid, what="value"):

@@ -15,6 +15,14 @@ comes from a well-kept implementation and one formula:
 * :func:`spearman` — a monotone trend (rank correlation) with its p-value;
 * :func:`holm` — Holm's step-down adjustment of a family of p-values.
 
+Outcomes measured on a grid (an accuracy is a count over n examples, a step
+of 1/n; "epochs until ..." is a whole number) can come out identical for every
+seed: 100.00% train accuracy five times.  A t-test has no spread to work with
+then.  Such callers pass ``resolution`` (the grid step q): the spread used is
+never below q/√12, the standard deviation of rounding to that grid, so five
+identical seeds far from a claimed value are evidence, while identical
+continuous values (no ``resolution``) stay untestable.
+
 Every test returns a plain dict (JSON-able, stored in the summaries):
 ``{"test", "effect", "ci": [lo, hi], "p", "n"}`` where ``effect`` is the
 signed quantity the claim is about (a difference of means, a correlation).
@@ -79,16 +87,27 @@ def median_iqr(values):
 
 
 # ------------------------------------------------------------------- tests
+def _sd_floor(resolution):
+    """The smallest standard deviation a value measured on a grid of step q can claim: q/√12."""
+    return 0.0 if not resolution else float(resolution) / math.sqrt(12.0)
+
+
+def _t_p(t, dof):
+    """Two-sided p-value of a t statistic."""
+    return float(2.0 * _st.t.sf(abs(t), dof))
+
+
 def _result(test, effect, ci, p, n, **extra):
     p = None if p is None or not math.isfinite(p) else float(p)
     return {"test": test, "effect": None if effect is None else float(effect),
             "ci": [None if c is None else float(c) for c in ci], "p": p, "n": n, **extra}
 
 
-def welch(a, b):
+def welch(a, b, resolution=None):
     """Welch's t-test of mean(a) − mean(b) (independent arms, unequal variances).
 
     The interval uses the Welch–Satterthwaite degrees of freedom.
+    ``resolution``: the grid step of the measurement (module docstring).
     """
     a, b = finite(a), finite(b)
     n = [len(a), len(b)]
@@ -97,19 +116,26 @@ def welch(a, b):
     diff = float(np.mean(a) - np.mean(b))
     if min(n) < 2:
         return _result("Welch t", diff, [None, None], None, n)
-    va, vb = np.var(a, ddof=1) / n[0], np.var(b, ddof=1) / n[1]
+    floor = _sd_floor(resolution)
+    sa, sb = float(np.std(a, ddof=1)), float(np.std(b, ddof=1))
+    va, vb = max(sa, floor) ** 2 / n[0], max(sb, floor) ** 2 / n[1]
     se = math.sqrt(va + vb)
     if se == 0.0:  # no spread within either arm: no variance to test against (e.g. 2 seeds alike)
         return _result("Welch t", diff, [None, None], None, n)
     dof = (va + vb) ** 2 / (va ** 2 / (n[0] - 1) + vb ** 2 / (n[1] - 1))
+    if min(sa, sb) < floor:  # a spread below the grid step: the t-test on the floored spread
+        return _result("Welch t", diff, _t_ci(diff, se, dof), _t_p(diff / se, dof), n, se=se, dof=dof,
+                       sd_floor=floor)
     p = float(_st.ttest_ind(a, b, equal_var=False).pvalue)
-    return _result("Welch t", diff, _t_ci(diff, se, dof), p, n)
+    return _result("Welch t", diff, _t_ci(diff, se, dof), p, n, se=se, dof=dof)
 
 
-def paired(a, b):
+def paired(a, b, resolution=None):
     """Paired t-test of mean(a − b) where a[i] and b[i] share seed i.
 
     Pairs with a missing (None / NaN) side are dropped, and the count says so.
+    ``resolution``: the grid step of a and b; their difference's floor is
+    √2 · q/√12 (each side rounded independently).
     """
     pairs = [(x, y) for x, y in zip(a, b) if finite([x]) and finite([y])]
     d = [x - y for x, y in pairs]
@@ -119,15 +145,20 @@ def paired(a, b):
     mean = float(np.mean(d))
     if n < 2:
         return _result("paired t", mean, [None, None], None, [n])
-    sd = float(np.std(d, ddof=1))
-    if sd == 0.0:  # every pair differs alike: no variance to test against (untestable, not p = 0)
+    sd, floor = float(np.std(d, ddof=1)), math.sqrt(2.0) * _sd_floor(resolution)
+    if max(sd, floor) == 0.0:  # every pair differs alike: no variance to test against (untestable, not p = 0)
         return _result("paired t", mean, [None, None], None, [n])
+    if sd < floor:
+        se = floor / math.sqrt(n)
+        return _result("paired t", mean, _t_ci(mean, se, n - 1), _t_p(mean / se, n - 1), [n], se=se, dof=n - 1,
+                       sd_floor=floor)
+    se = sd / math.sqrt(n)
     p = float(_st.ttest_rel([x for x, _ in pairs], [y for _, y in pairs]).pvalue)
-    return _result("paired t", mean, _t_ci(mean, sd / math.sqrt(n), n - 1), p, [n])
+    return _result("paired t", mean, _t_ci(mean, se, n - 1), p, [n], se=se, dof=n - 1)
 
 
-def one_sample(values, mu):
-    """One-sample t-test of mean(values) − mu."""
+def one_sample(values, mu, resolution=None):
+    """One-sample t-test of mean(values) − mu (``resolution``: the values' grid step)."""
     vals = finite(values)
     n = len(vals)
     if n == 0:
@@ -135,11 +166,16 @@ def one_sample(values, mu):
     diff = float(np.mean(vals)) - mu
     if n < 2:
         return _result("one-sample t", diff, [None, None], None, [n])
-    sd = float(np.std(vals, ddof=1))
-    if sd == 0.0:  # identical values: no variance to test against
+    sd, floor = float(np.std(vals, ddof=1)), _sd_floor(resolution)
+    if max(sd, floor) == 0.0:  # identical values: no variance to test against
         return _result("one-sample t", diff, [None, None], None, [n])
+    if sd < floor:
+        se = floor / math.sqrt(n)
+        return _result("one-sample t", diff, _t_ci(diff, se, n - 1), _t_p(diff / se, n - 1), [n], se=se,
+                       dof=n - 1, sd_floor=floor)
+    se = sd / math.sqrt(n)
     p = float(_st.ttest_1samp(vals, mu).pvalue)
-    return _result("one-sample t", diff, _t_ci(diff, sd / math.sqrt(n), n - 1), p, [n])
+    return _result("one-sample t", diff, _t_ci(diff, se, n - 1), p, [n], se=se, dof=n - 1)
 
 
 def _tost_p(diff, se, dof, margin):
@@ -149,37 +185,26 @@ def _tost_p(diff, se, dof, margin):
     return float(max(p_low, p_high))
 
 
-def equivalence(a, b, margin, pair=False):
+def equivalence(a, b, margin, pair=False, resolution=None):
     """TOST: is |mean(a) − mean(b)| < margin?  (paired on seeds with ``pair=True``).
 
     Returns the difference test's fields plus ``p_equivalence`` (small = the
-    two arms are equivalent within ``margin``) and ``margin``.
+    two arms are equivalent within ``margin``) and ``margin``.  Both tests
+    share one standard error and degrees of freedom.
     """
-    base = paired(a, b) if pair else welch(a, b)
-    out = {**base, "test": f"TOST ±{margin:g} ({base['test']})", "margin": margin, "p_equivalence": None}
-    if base["p"] is None or base["effect"] is None:
-        return out
-    if pair:
-        d = [x - y for x, y in zip(a, b) if finite([x]) and finite([y])]
-        se, dof = float(np.std(d, ddof=1)) / math.sqrt(len(d)), len(d) - 1
-    else:
-        fa, fb = finite(a), finite(b)
-        va, vb = np.var(fa, ddof=1) / len(fa), np.var(fb, ddof=1) / len(fb)
-        se = math.sqrt(va + vb)
-        dof = (va + vb) ** 2 / (va ** 2 / (len(fa) - 1) + vb ** 2 / (len(fb) - 1)) if se else 1
-    out["p_equivalence"] = _tost_p(base["effect"], se, dof, margin)
-    return out
+    base = paired(a, b, resolution) if pair else welch(a, b, resolution)
+    return _with_tost(base, margin)
 
 
-def equivalence_to(values, target, margin):
+def equivalence_to(values, target, margin, resolution=None):
     """TOST of a mean against a stated value: is |mean − target| < margin?"""
-    base = one_sample(values, target)
-    out = {**base, "test": f"TOST ±{margin:g} (one-sample t)", "margin": margin, "p_equivalence": None}
-    vals = finite(values)
-    if base["p"] is None:
-        return out
-    se = float(np.std(vals, ddof=1)) / math.sqrt(len(vals))
-    out["p_equivalence"] = _tost_p(base["effect"], se, len(vals) - 1, margin)
+    return _with_tost(one_sample(values, target, resolution), margin)
+
+
+def _with_tost(base, margin):
+    out = {**base, "test": f"TOST ±{margin:g} ({base['test']})", "margin": margin, "p_equivalence": None}
+    if base["p"] is not None and base["effect"] is not None:
+        out["p_equivalence"] = _tost_p(base["effect"], base["se"], base["dof"], margin)
     return out
 
 

@@ -147,3 +147,39 @@ def test_unstable_needs_the_loss_to_stay_above_the_bar():
     assert unstable({"history": {"val_loss": stays["loss"]}, "diverged": False})["loss"] == "val_loss"
     assert unstable({"history": stays, "diverged": True}) is None                 # diverged, not unstable
     assert unstable({"unstable": {"loss": "test_loss"}, "diverged": False}) == {"loss": "test_loss"}  # no history
+
+
+def test_values_identical_on_a_measurement_grid_use_the_rounding_spread():
+    """Oracle by hand: five seeds at 100% train accuracy over n = 60,000 images
+    (step q = 1/60,000) against "~0.9 ± 0.05".  sd floor q/√12 = 4.811e-6,
+    se = 4.811e-6/√5 = 2.152e-6, t = 0.1/2.152e-6 ≈ 46,500 on 4 dof: p ≈ 0."""
+    q = 1 / 60000
+    r = stats.equivalence_to([1.0] * 5, 0.9, 0.05, resolution=q)
+    assert r["sd_floor"] == pytest.approx(q / math.sqrt(12))
+    assert r["se"] == pytest.approx(q / math.sqrt(12) / math.sqrt(5))
+    assert r["p"] < 1e-12 and r["p_equivalence"] > 0.999
+    half = T_975_DOF4 * r["se"]
+    assert r["ci"] == pytest.approx([0.1 - half, 0.1 + half])
+    c = claims.decide([claims.claim("x", "B", "~0.9", "TOST", r, kind="equivalence")])[0]
+    assert c["verdict"] == "contradicted"
+    assert "rounding" in claims.ledger_table([c])
+    # inside the margin, the same floor supports "≈": 5 seeds all at 0.91
+    assert claims.decide([claims.claim("y", "B", "~0.9", "TOST", stats.equivalence_to([0.91] * 5, 0.9, 0.05,
+                                                                                        resolution=q),
+                                       kind="equivalence")])[0]["verdict"] == "supported"
+
+
+def test_the_rounding_floor_only_replaces_a_spread_below_it():
+    # paired: whole epochs (q = 1), every seed 1 vs never (= 41): the difference's floor is √2/√12
+    r = stats.paired([1] * 5, [41] * 5, resolution=1)
+    assert r["sd_floor"] == pytest.approx(math.sqrt(2 / 12)) and r["effect"] == -40 and r["p"] < 1e-6
+    # a real spread above the floor: the ordinary t-test, unchanged, no floor recorded
+    a, b = [3, 5, 4, 6, 2], [1, 2, 1, 3, 1]
+    assert stats.paired(a, b, resolution=1) == stats.paired(a, b)
+    assert "sd_floor" not in stats.paired(a, b, resolution=1)
+    # Welch: one arm without spread gets the floor, the other keeps its own
+    w = stats.welch([1.0, 1.0, 1.0], [0.5, 0.7, 0.6], resolution=0.01)
+    va, vb = (0.01 / math.sqrt(12)) ** 2 / 3, 0.01 / 3
+    assert w["se"] == pytest.approx(math.sqrt(va + vb)) and w["sd_floor"] == pytest.approx(0.01 / math.sqrt(12))
+    # without a declared step, identical values stay untestable (continuous outcomes)
+    assert stats.one_sample([1.0] * 5, 0.9)["p"] is None
