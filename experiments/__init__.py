@@ -30,8 +30,13 @@ EXPERIMENTS = {
 }
 
 
-def load(exp_id):
-    """The module of experiment ``exp_id``."""
+def module_name(exp_id):
+    """``"experiments.p03_depth_vs_width"`` for ``"p03-depth-vs-width"``."""
     if exp_id not in EXPERIMENTS:
         raise KeyError(f"unknown experiment {exp_id!r}; known: {', '.join(EXPERIMENTS)}")
-    return importlib.import_module(f"experiments.{EXPERIMENTS[exp_id]}")
+    return f"experiments.{EXPERIMENTS[exp_id]}"
+
+
+def load(exp_id):
+    """The module of experiment ``exp_id``."""
+    return importlib.import_module(module_name(exp_id))

@@ -124,4 +124,4 @@ def report(summary):
 
 if __name__ == "__main__":
     from .core.cli import main_single
-    main_single(ID)
+    raise SystemExit(main_single(ID))

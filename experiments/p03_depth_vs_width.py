@@ -473,4 +473,4 @@ def _against_a(s, d):
 
 if __name__ == "__main__":
     from .core.cli import main_single
-    main_single(ID)
+    raise SystemExit(main_single(ID))

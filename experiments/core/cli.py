@@ -1,6 +1,8 @@
 """Command line: ``python -m experiments list | run ID... | all | report``."""
 import argparse
+import contextlib
 import os
+import signal
 import sys
 import time
 
@@ -39,6 +41,47 @@ def _add_run_options(p):
 def default_out(mode, dataset="mnist"):
     base = "results" if dataset == "mnist" else os.path.join("results", dataset)
     return base if mode == "full" else os.path.join(base, mode)
+
+
+class Stopped(KeyboardInterrupt):
+    """A run stopped by a signal (Ctrl-C = SIGINT, ``kill`` = SIGTERM); ``code`` is the shell's exit status."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.code = 128 + signum
+
+
+def _raise_stopped(signum, frame):
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def stoppable():
+    """Ctrl-C and ``kill`` both stop a run cleanly: stored points are kept, and it says how to resume.
+
+    SIGINT is re-armed too: a run started in the background (``&``) by a
+    non-interactive shell inherits SIGINT as *ignored*, so ``kill -INT``
+    would do nothing.  The previous handlers come back afterwards.
+    """
+    if sys.platform == "win32" or not _in_main_thread():
+        yield
+        return
+    old = {sig: signal.signal(sig, _raise_stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _in_main_thread():
+    import threading
+    return threading.current_thread() is threading.main_thread()
+
+
+def _stopped_message(stop, resume):
+    print(f"stopped ({stop}): finished points are kept; run the same command again to resume:\n  {resume}",
+          file=sys.stderr, flush=True)
 
 
 def run_one(exp_id, mode, args, executor=None):
@@ -95,24 +138,31 @@ def main(argv=None):
     unknown = [i for i in ids if i not in experiments.EXPERIMENTS]
     if unknown:
         parser.error(f"unknown experiment(s) {unknown}; see `python -m experiments list`")
+    # Import every module now: a run takes hours, and code edited on disk meanwhile must not
+    # meet modules already loaded half-way through (an experiment imported late would see both).
+    for exp_id in ids:
+        experiments.load(exp_id)
     mode, started, failed = _mode(args), time.perf_counter(), []
-    executor = make_executor(workers=args.workers, scheduler=args.scheduler, backend=args.backend,
-                             threads=args.threads)
-    try:
-        for exp_id in ids:
+    resume = "python -m experiments " + " ".join(argv if argv is not None else sys.argv[1:])
+    with stoppable():
+        try:
+            executor = make_executor(workers=args.workers, scheduler=args.scheduler, backend=args.backend,
+                                     threads=args.threads)
             try:
-                run_one(exp_id, mode, args, executor)
-            except KeyboardInterrupt:
-                print("interrupted: finished points are kept; run the same command again to resume",
-                      file=sys.stderr)
-                return 130
-            except Exception as exc:  # one broken experiment must not lose the others
-                failed.append(exp_id)
-                print(f"!! {exp_id} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-                if len(ids) == 1:
-                    raise
-    finally:
-        executor.close()
+                executor.preload([experiments.module_name(i) for i in ids])
+                for exp_id in ids:
+                    try:
+                        run_one(exp_id, mode, args, executor)
+                    except Exception as exc:  # one broken experiment must not lose the others
+                        failed.append(exp_id)
+                        print(f"!! {exp_id} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+                        if len(ids) == 1:
+                            raise
+            finally:
+                executor.close()
+        except KeyboardInterrupt as stop:
+            _stopped_message(stop, resume)
+            return getattr(stop, "code", 130)
     print(f"all done in {_duration(time.perf_counter() - started)}"
           + (f"; FAILED: {', '.join(failed)}" if failed else "")
           + f". Write the report with: python -m experiments report"
@@ -126,9 +176,18 @@ def main_single(exp_id, argv=None):
     parser = argparse.ArgumentParser(prog=f"python -m experiments.{experiments.EXPERIMENTS[exp_id]}")
     _add_run_options(parser)
     args = parser.parse_args(argv)
-    executor = make_executor(workers=args.workers, scheduler=args.scheduler, backend=args.backend,
-                             threads=args.threads)
-    try:
-        run_one(exp_id, _mode(args), args, executor)
-    finally:
-        executor.close()
+    resume = f"python -m experiments.{experiments.EXPERIMENTS[exp_id]} " + " ".join(
+        argv if argv is not None else sys.argv[1:])
+    with stoppable():
+        try:
+            executor = make_executor(workers=args.workers, scheduler=args.scheduler, backend=args.backend,
+                                     threads=args.threads)
+            try:
+                executor.preload([experiments.module_name(exp_id)])
+                run_one(exp_id, _mode(args), args, executor)
+            finally:
+                executor.close()
+        except KeyboardInterrupt as stop:
+            _stopped_message(stop, resume.strip())
+            return getattr(stop, "code", 130)
+    return 0

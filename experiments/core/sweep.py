@@ -45,6 +45,12 @@ def _limit_threads(threads):
     threadpool_limits(limits=threads)
 
 
+def _import_all(modules):
+    import importlib
+    for name in modules:
+        importlib.import_module(name)
+
+
 def execute_point(fn, spec, config):
     """Run one point where it is called (this process or a worker) and report how it went.
 
@@ -88,6 +94,10 @@ class LocalExecutor:
 
     def describe(self):
         return "in this process"
+
+    def preload(self, modules):
+        """Import the experiment modules now (the runner has: nothing left to do here)."""
+        _import_all(modules)
 
     def workers_alive(self):
         return 1
@@ -145,6 +155,12 @@ class DaskExecutor:
 
     def describe(self):
         return self.where
+
+    def preload(self, modules):
+        """Import the experiment modules on every worker now, so that a run hours long uses the code
+        it started with even where a worker meets an experiment late (a worker Dask restarts
+        later imports whatever is on disk then)."""
+        self.client.run(_import_all, list(modules))
 
     def submit(self, fn, spec, config, key):
         # pure=False and an explicit key: the same point submitted twice is one task

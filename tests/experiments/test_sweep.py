@@ -58,6 +58,10 @@ def test_points_on_two_workers_equal_the_serial_run_and_failures_are_recorded(tm
     executor = make_executor(workers=2)
     try:
         assert executor.workers_alive() == 2
+        # the runner imports every requested experiment on every worker before the first point
+        executor.preload(["experiments.b4_regression"])
+        loaded = executor.client.run(lambda: "experiments.b4_regression" in sys.modules)
+        assert list(loaded.values()) == [True, True]
         dist = Context("sweep", mode="smoke", out=str(tmp_path / "dask"), executor=executor)
         dist_records = dist.run_points(configs, sweep_points.tiny_training)
     finally:
