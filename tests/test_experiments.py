@@ -7,6 +7,7 @@ into a temporary folder with ``--smoke`` on the real MNIST files from
 the test is skipped when that folder is absent.  One experiment that fails or
 is missing fails its own parametrized test with the traceback.
 """
+import datetime
 import json
 import os
 import re
@@ -185,3 +186,27 @@ def test_report_compute_time_sums_stored_points_per_backend(tmp_path):
     (points / "f.json").write_text('{"config": {"backend": "numpy", "mode": "full"}, "meta": {"sec')
     assert stored_seconds(str(tmp_path), "p05-batch-size", "full") == {"numpy": 12.5, "cupy": 4.0}
     assert stored_seconds(str(tmp_path), "p09-stacked-cnn", "full") == {}
+
+
+def test_busy_wall_time_is_the_union_of_the_points_intervals(tmp_path):
+    """Oracle by hand: points over [0, 10] and [5, 12] on two workers, then [20, 30] in a later
+    session, and one point of another mode: busy wall time 12 + 10 = 22 s."""
+    from experiments.core.report import busy_wall_seconds
+    from experiments.core.store import write_json
+
+    def at(seconds_after):
+        t = datetime.datetime(2026, 12, 1, 1, 0, 0, tzinfo=datetime.timezone.utc) + datetime.timedelta(
+            seconds=seconds_after)
+        return t.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+    for exp_id, points in (("p05-batch-size", (("a", 10, 10, "full"), ("b", 12, 7, "full"))),
+                           ("b1-batch-size", (("c", 30, 10, "full"), ("d", 100, 50, "quick"),
+                                              ("e", None, 5, "full")))):
+        folder = tmp_path / exp_id / "points"
+        folder.mkdir(parents=True)
+        for name, end, seconds, mode in points:
+            meta = {"seconds": seconds} if end is None else {"seconds": seconds, "finished": at(end)}
+            write_json(str(folder / f"{name}.json"), {"config": {"mode": mode}, "meta": meta})
+    modes = {"p05-batch-size": "full", "b1-batch-size": "full"}
+    assert busy_wall_seconds(str(tmp_path), modes) == pytest.approx(22.0)
+    assert busy_wall_seconds(str(tmp_path), {}) == 0.0

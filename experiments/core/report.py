@@ -4,6 +4,7 @@ Each experiment writes its own section from its measured numbers
 (``module.report(summary)``); this module adds the header (machine, mode,
 runtimes) and the table of contents, and writes the file atomically.
 """
+import datetime
 import json
 import os
 import time
@@ -94,13 +95,43 @@ def stored_seconds(out, exp_id, mode):
     cost nothing).
     """
     per_backend = {}
-    for record in PointStore.of_experiment(os.path.join(out, exp_id)).records():
-        config = record.get("config", {})
-        if config.get("mode", mode) != mode:
-            continue
-        backend = config.get("backend", "numpy")
+    for record in _points_of(out, exp_id, mode):
+        backend = record["config"].get("backend", "numpy")
         per_backend[backend] = per_backend.get(backend, 0.0) + record.get("meta", {}).get("seconds", 0.0)
     return per_backend
+
+
+def _points_of(out, exp_id, mode):
+    for record in PointStore.of_experiment(os.path.join(out, exp_id)).records():
+        if record.get("config", {}).get("mode", mode) == mode:
+            yield record
+
+
+def busy_wall_seconds(out, modes):
+    """Wall time during which at least one stored point was running: the union of the points'
+    own intervals [finished − seconds, finished], over experiments and sessions.
+
+    ``modes``: {experiment id: mode}.  Unlike the compute sum this counts two
+    points that ran side by side on two workers once, and unlike the runner's
+    wall time it survives resumed runs; idle time between sessions is left out.
+    """
+    spans = []
+    for exp_id, mode in modes.items():
+        for record in _points_of(out, exp_id, mode):
+            meta = record.get("meta", {})
+            try:
+                end = datetime.datetime.fromisoformat(meta["finished"]).timestamp()
+            except (KeyError, TypeError, ValueError):
+                continue  # a point from before 'finished' was recorded: not counted
+            spans.append((end - float(meta.get("seconds", 0.0)), end))
+    total, current = 0.0, None
+    for start, end in sorted(spans):
+        if current is None or start > current[1]:
+            total += 0.0 if current is None else current[1] - current[0]
+            current = [start, end]
+        else:
+            current[1] = max(current[1], end)
+    return total + (0.0 if current is None else current[1] - current[0])
 
 
 def build_report(out, compare_out=None):
@@ -130,6 +161,8 @@ def build_report(out, compare_out=None):
         "",
         f"Compute time of the stored training points (training + evaluation, summed over "
         f"every point, whichever session ran it), per backend: {compute_text}. "
+        f"Wall time while points were running (the union of the points' own intervals, across "
+        f"sessions): {_duration(busy_wall_seconds(out, {i: s.get('mode') for i, s in summaries.items()}))}. "
         f"Wall time of the last `run` of each experiment, summed (cached points cost nothing): "
         f"{_duration(total)}.",
         "",
