@@ -46,6 +46,7 @@ import tinynet as tn
 
 from .core import claims, plots, stats, timing
 from .core.report import figure, table
+from .core.helpers import bar_verdict
 from .core.training import fit_point, mlp, unstable
 
 ID = "b1-batch-size"
@@ -444,9 +445,7 @@ def report(summary):
         met = qb["value"]["mean"] >= qb["bar"]
         out += ["", f"**Quality bar** (full mode: 784-128-10 at batch 128 ≥ {100 * qb['bar']:.1f}% test accuracy): "
                     f"ours {stats.fmt_summary(qb['value'], pct=True)} after {E} epochs at lr {LR} — "
-                + (f"**{'met' if met else 'MISSED'}**" if summary.get("mode") == "full" else
-                   f"{'above' if met else 'below'} the bar, not assessed in {summary.get('mode')} mode ({n:,} images)")
-                + "."]
+                + bar_verdict(met, summary, f"{n:,} images") + "."]
     out += ["", figure(summary, "b1_curves.png", "loss and accuracy per epoch for each batch size"),
             "", figure(summary, "b1_updates.png", "loss and test accuracy vs number of updates"),
             "", figure(summary, "b1_time.png", "time per epoch (timing pass)")]

@@ -43,6 +43,7 @@ import tinynet as tn
 
 from .core import claims, plots, stats, timing
 from .core.report import figure, table
+from .core.helpers import bar_verdict
 from .core.training import UNSTABLE_FACTOR, UNSTABLE_TEXT, fit_point, mlp, unstable
 
 ID = "p05-batch-size"
@@ -362,9 +363,7 @@ def report(s):
     acc = next((r["test_accuracy"] for r in rows if r["batch_size"] == s["base_batch"]), None)
     if acc and acc["n"]:
         met = acc["mean"] >= s["quality_bar"]
-        verdict = (f"**{'met' if met else 'MISSED'}**" if s.get("mode") == "full" else
-                   f"{'above' if met else 'below'} the bar, not assessed in {s.get('mode')} mode "
-                   f"({s['n_train']:,} training images)")
+        verdict = bar_verdict(met, s, f"{s['n_train']:,} training images")
         body += ["", f"**Quality bar** (full mode: ≥ {100 * s['quality_bar']:.1f}% test accuracy at "
                      f"B = {s['base_batch']}): ours {stats.fmt_summary(acc, pct=True)} — {verdict}."]
     body += ["", figure(s, "loss_time_vs_batch.png", "final loss and seconds per epoch vs batch size"),

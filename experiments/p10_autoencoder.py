@@ -46,6 +46,7 @@ import tinynet as tn
 from .core import autoencoder as ae
 from .core import claims, plots, stats
 from .core.report import figure, table
+from .core.helpers import dataset_name
 
 np = tn.backend.np
 
@@ -324,7 +325,8 @@ def report(summary):
              f"{comps['95%']}/{comps['99%']}.", ""]
     if tw["mean"] is not None:
         mle = est[f"mle_k{NEIGHBOURS[-1]}"]["mean"]
-        text = (f"The neighbour-based estimators put MNIST's intrinsic dimension near {tw['mean']:.0f} (TwoNN)"
+        text = (f"The neighbour-based estimators put {dataset_name(summary)}'s intrinsic dimension near "
+                f"{tw['mean']:.0f} (TwoNN)"
                 + (f" and {mle:.0f} (MLE, k = {NEIGHBOURS[-1]})" if mle is not None else "")
                 + f", {784 / tw['mean']:.0f}× below the raw 784 and {comps['90%'] / tw['mean']:.1f}× below PCA's "
                   f"90%-variance count — a curved, low-dimensional set that a linear subspace covers only with many "

@@ -210,3 +210,25 @@ def test_busy_wall_time_is_the_union_of_the_points_intervals(tmp_path):
     modes = {"p05-batch-size": "full", "b1-batch-size": "full"}
     assert busy_wall_seconds(str(tmp_path), modes) == pytest.approx(22.0)
     assert busy_wall_seconds(str(tmp_path), {}) == 0.0
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion-mnist"])
+def test_quality_bars_and_anchors_are_mnist_only(tmp_path, dataset):
+    """PROBLEMS.md's bars and literature anchors are MNIST's: on Fashion-MNIST the report shows where
+    each bar lies without a met / MISSED verdict.  Built from the committed full-run summaries."""
+    from experiments.core.report import build_report
+    repo = Path(__file__).resolve().parents[1]
+    for exp_id in ("b1-batch-size", "p05-batch-size", "b3-architecture-grid"):
+        summary = json.loads((repo / "results" / exp_id / "summary.json").read_text())
+        (tmp_path / exp_id).mkdir()
+        (tmp_path / exp_id / "summary.json").write_text(json.dumps({**summary, "dataset": dataset}))
+    text = build_report(str(tmp_path))
+    bars = [line for line in text.splitlines() if line.startswith("**Quality bar**")]
+    assert len(bars) == 3
+    if dataset == "mnist":
+        assert "Anchors: MNIST test error" in text
+        assert all("**met**" in line or "**MISSED**" in line for line in bars)
+    else:
+        assert "Anchors: MNIST" not in text and "anchors and quality bars are MNIST's" in text
+        assert all("not assessed on Fashion-MNIST" in line and "met**" not in line and "MISSED" not in line
+                   for line in bars)

@@ -4,6 +4,10 @@
   and the share of near-zero weights (what an L1 / L2 penalty does);
 * :func:`save_small` — ``plots.save`` then a 256-colour PNG (2–3× smaller);
 * :func:`met` — ``"met"`` / ``"MISSED"`` for a quality bar;
+  :func:`bar_verdict` — the words a report writes for one: PROBLEMS.md's
+  bars are for the full run on MNIST, so a quick run or another data set
+  says where it stands without a verdict;
+* :func:`dataset_name` — "MNIST" / "Fashion-MNIST" for a summary's data set;
 * :func:`small_net_threads` — a context that runs small dense training with
   one BLAS thread unless the user gave ``--threads`` (on a busy 2-core machine
   two BLAS threads per process spin against the other processes: a 784-128-10
@@ -29,6 +33,29 @@ def met(value, bar, lower_is_better=False):
         return "MISSED"
     ok = value <= bar if lower_is_better else value >= bar
     return "met" if ok else "MISSED"
+
+
+DATASET_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+
+
+def dataset_name(summary):
+    """How the text names the summary's data set."""
+    key = summary.get("dataset") or "mnist"
+    return DATASET_NAMES.get(key, key)
+
+
+def bar_verdict(ok, summary, detail=""):
+    """``**met**`` / ``**MISSED**`` for a full MNIST run; otherwise where the value stands, and why no verdict.
+
+    ok       whether the value is on the right side of the bar;
+    detail   what makes a non-full run smaller (e.g. ``"5,000 training images"``).
+    """
+    side = "above" if ok else "below"
+    if (summary.get("dataset") or "mnist") != "mnist":
+        return f"{side} it; the bar is MNIST's (PROBLEMS.md), not assessed on {dataset_name(summary)}"
+    if summary.get("mode") != "full":
+        return f"{side} the bar, not assessed in {summary.get('mode')} mode" + (f" ({detail})" if detail else "")
+    return f"**{'met' if ok else 'MISSED'}**"
 
 
 def small_net_threads(ctx):
