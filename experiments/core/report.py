@@ -143,7 +143,8 @@ def build_report(out, compare_out=None):
     """REPORT.md's text; ``compare_out``: a Fashion-MNIST results folder for the ledger's last column."""
     summaries = load_summaries(out)
     datasets = {s.get("dataset", "mnist") for s in summaries.values()}
-    on = "" if datasets <= {"mnist"} else f" — on {', '.join(sorted(datasets))}"
+    names = sorted(dataset_name({"dataset": d}) for d in datasets)
+    on = "" if datasets <= {"mnist"} else f" — on {', '.join(names)}"
     lines = [f"# tinynet experiments: the two MNIST reports, reproduced{on}", ""]
     if not summaries:
         lines += [f"No results under `{out}/` yet: run `python -m experiments run all` first.", ""]
