@@ -4,6 +4,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 
 import tinynet as tn
@@ -63,7 +64,7 @@ def stoppable():
     non-interactive shell inherits SIGINT as *ignored*, so ``kill -INT``
     would do nothing.  The previous handlers come back afterwards.
     """
-    if sys.platform == "win32" or not _in_main_thread():
+    if sys.platform == "win32" or threading.current_thread() is not threading.main_thread():
         yield
         return
     old = {sig: signal.signal(sig, _raise_stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -74,14 +75,38 @@ def stoppable():
             signal.signal(sig, handler)
 
 
-def _in_main_thread():
-    import threading
-    return threading.current_thread() is threading.main_thread()
+def _run_all(ids, mode, args, resume):
+    """Run the experiments ``ids`` on the executor ``args`` asks for.
 
-
-def _stopped_message(stop, resume):
-    print(f"stopped ({stop}): finished points are kept; run the same command again to resume:\n  {resume}",
-          file=sys.stderr, flush=True)
+    Returns ``(exit code of a signal stop or None, failed ids)``.  Every
+    module is imported first, here and on the workers: a run takes hours,
+    and code edited on disk meanwhile must not meet modules already loaded
+    (an experiment imported late would see both).
+    """
+    for exp_id in ids:
+        experiments.load(exp_id)
+    failed = []
+    with stoppable():
+        try:
+            executor = make_executor(workers=args.workers, scheduler=args.scheduler, backend=args.backend,
+                                     threads=args.threads)
+            try:
+                executor.preload([experiments.module_name(i) for i in ids])
+                for exp_id in ids:
+                    try:
+                        run_one(exp_id, mode, args, executor)
+                    except Exception as exc:  # one broken experiment must not lose the others
+                        failed.append(exp_id)
+                        print(f"!! {exp_id} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+                        if len(ids) == 1:
+                            raise
+            finally:
+                executor.close()
+        except KeyboardInterrupt as stop:
+            print(f"stopped ({stop}): finished points are kept; run the same command again to resume:\n  {resume}",
+                  file=sys.stderr, flush=True)
+            return getattr(stop, "code", 130), failed
+    return None, failed
 
 
 def run_one(exp_id, mode, args, executor=None):
@@ -138,31 +163,11 @@ def main(argv=None):
     unknown = [i for i in ids if i not in experiments.EXPERIMENTS]
     if unknown:
         parser.error(f"unknown experiment(s) {unknown}; see `python -m experiments list`")
-    # Import every module now: a run takes hours, and code edited on disk meanwhile must not
-    # meet modules already loaded half-way through (an experiment imported late would see both).
-    for exp_id in ids:
-        experiments.load(exp_id)
-    mode, started, failed = _mode(args), time.perf_counter(), []
+    mode, started = _mode(args), time.perf_counter()
     resume = "python -m experiments " + " ".join(argv if argv is not None else sys.argv[1:])
-    with stoppable():
-        try:
-            executor = make_executor(workers=args.workers, scheduler=args.scheduler, backend=args.backend,
-                                     threads=args.threads)
-            try:
-                executor.preload([experiments.module_name(i) for i in ids])
-                for exp_id in ids:
-                    try:
-                        run_one(exp_id, mode, args, executor)
-                    except Exception as exc:  # one broken experiment must not lose the others
-                        failed.append(exp_id)
-                        print(f"!! {exp_id} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-                        if len(ids) == 1:
-                            raise
-            finally:
-                executor.close()
-        except KeyboardInterrupt as stop:
-            _stopped_message(stop, resume)
-            return getattr(stop, "code", 130)
+    stopped, failed = _run_all(ids, mode, args, resume)
+    if stopped is not None:
+        return stopped
     print(f"all done in {_duration(time.perf_counter() - started)}"
           + (f"; FAILED: {', '.join(failed)}" if failed else "")
           + f". Write the report with: python -m experiments report"
@@ -176,18 +181,6 @@ def main_single(exp_id, argv=None):
     parser = argparse.ArgumentParser(prog=f"python -m experiments.{experiments.EXPERIMENTS[exp_id]}")
     _add_run_options(parser)
     args = parser.parse_args(argv)
-    resume = f"python -m experiments.{experiments.EXPERIMENTS[exp_id]} " + " ".join(
-        argv if argv is not None else sys.argv[1:])
-    with stoppable():
-        try:
-            executor = make_executor(workers=args.workers, scheduler=args.scheduler, backend=args.backend,
-                                     threads=args.threads)
-            try:
-                executor.preload([experiments.module_name(exp_id)])
-                run_one(exp_id, _mode(args), args, executor)
-            finally:
-                executor.close()
-        except KeyboardInterrupt as stop:
-            _stopped_message(stop, resume.strip())
-            return getattr(stop, "code", 130)
-    return 0
+    resume = f"python -m {experiments.module_name(exp_id)} " + " ".join(argv if argv is not None else sys.argv[1:])
+    stopped, _ = _run_all([exp_id], _mode(args), args, resume.strip())
+    return 0 if stopped is None else stopped

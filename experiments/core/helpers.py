@@ -51,7 +51,7 @@ def bar_verdict(ok, summary, detail=""):
     detail   what makes a non-full run smaller (e.g. ``"5,000 training images"``).
     """
     side = "above" if ok else "below"
-    if (summary.get("dataset") or "mnist") != "mnist":
+    if dataset_name(summary) != "MNIST":
         return f"{side} it; the bar is MNIST's (PROBLEMS.md), not assessed on {dataset_name(summary)}"
     if summary.get("mode") != "full":
         return f"{side} the bar, not assessed in {summary.get('mode')} mode" + (f" ({detail})" if detail else "")

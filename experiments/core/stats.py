@@ -137,24 +137,10 @@ def paired(a, b, resolution=None):
     ``resolution``: the grid step of a and b; their difference's floor is
     √2 · q/√12 (each side rounded independently).
     """
-    pairs = [(x, y) for x, y in zip(a, b) if finite([x]) and finite([y])]
-    d = [x - y for x, y in pairs]
-    n = len(d)
-    if n == 0:
-        return _result("paired t", None, [None, None], None, [0])
-    mean = float(np.mean(d))
-    if n < 2:
-        return _result("paired t", mean, [None, None], None, [n])
-    sd, floor = float(np.std(d, ddof=1)), math.sqrt(2.0) * _sd_floor(resolution)
-    if max(sd, floor) == 0.0:  # every pair differs alike: no variance to test against (untestable, not p = 0)
-        return _result("paired t", mean, [None, None], None, [n])
-    if sd < floor:
-        se = floor / math.sqrt(n)
-        return _result("paired t", mean, _t_ci(mean, se, n - 1), _t_p(mean / se, n - 1), [n], se=se, dof=n - 1,
-                       sd_floor=floor)
-    se = sd / math.sqrt(n)
-    p = float(_st.ttest_rel([x for x, _ in pairs], [y for _, y in pairs]).pvalue)
-    return _result("paired t", mean, _t_ci(mean, se, n - 1), p, [n], se=se, dof=n - 1)
+    # the paired t-test is the one-sample t-test of the differences against 0 (every pair
+    # differing alike is untestable, not p = 0); a difference's step is √2·q in sd terms
+    d = [x - y for x, y in zip(a, b) if finite([x]) and finite([y])]
+    return {**one_sample(d, 0.0, resolution and math.sqrt(2.0) * resolution), "test": "paired t"}
 
 
 def one_sample(values, mu, resolution=None):
