@@ -99,8 +99,12 @@ def stored_seconds(out, exp_id, mode):
     runner's wall time counts only its last invocation, where cached points
     cost nothing).
     """
+    return _seconds_by_backend(_points_of(out, exp_id, mode))
+
+
+def _seconds_by_backend(records):
     per_backend = {}
-    for record in _points_of(out, exp_id, mode):
+    for record in records:
         backend = record["config"].get("backend", "numpy")
         per_backend[backend] = per_backend.get(backend, 0.0) + record.get("meta", {}).get("seconds", 0.0)
     return per_backend
@@ -120,15 +124,18 @@ def busy_wall_seconds(out, modes):
     points that ran side by side on two workers once, and unlike the runner's
     wall time it survives resumed runs; idle time between sessions is left out.
     """
+    return _busy_wall([r for exp_id, mode in modes.items() for r in _points_of(out, exp_id, mode)])
+
+
+def _busy_wall(records):
     spans = []
-    for exp_id, mode in modes.items():
-        for record in _points_of(out, exp_id, mode):
-            meta = record.get("meta", {})
-            try:
-                end = datetime.datetime.fromisoformat(meta["finished"]).timestamp()
-            except (KeyError, TypeError, ValueError):
-                continue  # a point from before 'finished' was recorded: not counted
-            spans.append((end - float(meta.get("seconds", 0.0)), end))
+    for record in records:
+        meta = record.get("meta", {})
+        try:
+            end = datetime.datetime.fromisoformat(meta["finished"]).timestamp()
+        except (KeyError, TypeError, ValueError):
+            continue  # a point from before 'finished' was recorded: not counted
+        spans.append((end - float(meta.get("seconds", 0.0)), end))
     total, current = 0.0, None
     for start, end in sorted(spans):
         if current is None or start > current[1]:
@@ -153,10 +160,9 @@ def build_report(out, compare_out=None):
     m = first.get("machine", {})
     modes = sorted({s.get("mode") for s in summaries.values()})
     total = sum(s.get("wall_seconds", 0) for s in summaries.values())
-    compute = {}
-    for exp_id, summary in summaries.items():
-        for backend, seconds in stored_seconds(out, exp_id, summary.get("mode")).items():
-            compute[backend] = compute.get(backend, 0.0) + seconds
+    # every stored point is read once, for both the compute sum and the busy wall time
+    points = [r for exp_id, summary in summaries.items() for r in _points_of(out, exp_id, summary.get("mode"))]
+    compute = _seconds_by_backend(points)
     compute_text = "; ".join(f"{b}: {_duration(t)}" for b, t in sorted(compute.items())) or "none stored"
     lines += [
         f"Generated {time.strftime('%Y-%m-%d %H:%M')} from the results in `{out}/` "
@@ -168,7 +174,7 @@ def build_report(out, compare_out=None):
         f"Compute time of the stored training points (training + evaluation, summed over "
         f"every point, whichever session ran it), per backend: {compute_text}. "
         f"Wall time while points were running (the union of the points' own intervals, across "
-        f"sessions): {_duration(busy_wall_seconds(out, {i: s.get('mode') for i, s in summaries.items()}))}. "
+        f"sessions): {_duration(_busy_wall(points))}. "
         f"Wall time of the last `run` of each experiment, summed (cached points cost nothing): "
         f"{_duration(total)}.",
         "",
