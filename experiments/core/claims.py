@@ -105,6 +105,28 @@ def counts(claims):
     return out
 
 
+def agreement(claims, other):
+    """How a run's verdicts compare with another data set's, claim by claim.
+
+    claims: decided claims (with ``id`` and ``verdict``); other: {claim id: verdict}.
+    Returns counts of ``same`` (equal verdicts, inconclusive included), ``opposite``
+    (supported on one, contradicted on the other), ``one_decided`` (decided on one
+    data set, inconclusive on the other) and ``not_run`` (no verdict there).
+    """
+    out = dict.fromkeys(("same", "opposite", "one_decided", "not_run"), 0)
+    for c in claims:
+        theirs = other.get(c["id"])
+        if theirs is None:
+            out["not_run"] += 1
+        elif theirs == c["verdict"]:
+            out["same"] += 1
+        elif "inconclusive" in (theirs, c["verdict"]):
+            out["one_decided"] += 1
+        else:
+            out["opposite"] += 1
+    return out
+
+
 def _num(v, unit):
     if v is None or not math.isfinite(v):
         return "—"

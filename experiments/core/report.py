@@ -68,13 +68,22 @@ def ledger(summaries, other=None, other_name="Fashion-MNIST"):
         "*inconclusive* — a tie is never read as agreement. Effects are differences of means over seeds "
         "(or rank correlations) with t-based 95% intervals; \"no difference\" claims are tested for "
         "equivalence within the stated margin (TOST)."
-        + ("" if other is None else f" The last column is the same claim's verdict on {other_name} "
-                                     "(its own run and report)."),
+        + ("" if other is None else " " + _agreement_text(decided, other_verdicts, other_name)),
         "",
         claims.ledger_table(decided, problem=True, other=other_verdicts, other_name=other_name),
         "",
     ]
     return lines
+
+
+def _agreement_text(decided, other_verdicts, other_name):
+    """The ledger's last column in one sentence: how often the other data set agrees."""
+    a = claims.agreement(decided, other_verdicts)
+    text = (f"The last column is the same claim's verdict on {other_name} (its own run and report): "
+            f"the same verdict for {a['same']} of the {len(decided)} claims, the opposite one "
+            f"(supported ↔ contradicted) for {a['opposite']}, and decided on one data set but "
+            f"inconclusive on the other for {a['one_decided']}")
+    return text + (f"; {a['not_run']} not run there yet." if a["not_run"] else ".")
 
 
 def failures(out):

@@ -183,3 +183,10 @@ def test_the_rounding_floor_only_replaces_a_spread_below_it():
     assert w["se"] == pytest.approx(math.sqrt(va + vb)) and w["sd_floor"] == pytest.approx(0.01 / math.sqrt(12))
     # without a declared step, identical values stay untestable (continuous outcomes)
     assert stats.one_sample([1.0] * 5, 0.9)["p"] is None
+
+
+def test_agreement_counts_same_opposite_one_sided_and_missing_verdicts():
+    ours = [{"id": i, "verdict": v} for i, v in
+            enumerate(["supported", "inconclusive", "supported", "contradicted", "inconclusive", "supported"])]
+    theirs = {0: "supported", 1: "inconclusive", 2: "contradicted", 3: "inconclusive", 4: "supported"}
+    assert claims.agreement(ours, theirs) == {"same": 2, "opposite": 1, "one_decided": 2, "not_run": 1}
