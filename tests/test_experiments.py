@@ -173,7 +173,7 @@ def test_diverged_point_is_recorded_and_sweep_goes_on(tmp_path):
 
 
 def test_report_compute_time_sums_stored_points_per_backend(tmp_path):
-    from experiments.core.report import stored_seconds
+    from experiments.core.report import stored_cost
     from experiments.core.store import write_json
     points = tmp_path / "p05-batch-size" / "points"
     points.mkdir(parents=True)
@@ -184,14 +184,14 @@ def test_report_compute_time_sums_stored_points_per_backend(tmp_path):
     # what a crash mid-write can leave: a hidden temp file; and a damaged point
     (points / ".e.json.x1y2.part").write_text('{"config": {"backend": "numpy", "mode": "fu')
     (points / "f.json").write_text('{"config": {"backend": "numpy", "mode": "full"}, "meta": {"sec')
-    assert stored_seconds(str(tmp_path), "p05-batch-size", "full") == {"numpy": 12.5, "cupy": 4.0}
-    assert stored_seconds(str(tmp_path), "p09-stacked-cnn", "full") == {}
+    assert stored_cost(str(tmp_path), {"p05-batch-size": "full"})[0] == {"numpy": 12.5, "cupy": 4.0}
+    assert stored_cost(str(tmp_path), {"p09-stacked-cnn": "full"})[0] == {}
 
 
 def test_busy_wall_time_is_the_union_of_the_points_intervals(tmp_path):
     """Oracle by hand: points over [0, 10] and [5, 12] on two workers, then [20, 30] in a later
     session, and one point of another mode: busy wall time 12 + 10 = 22 s."""
-    from experiments.core.report import busy_wall_seconds
+    from experiments.core.report import stored_cost
     from experiments.core.store import write_json
 
     def at(seconds_after):
@@ -208,8 +208,8 @@ def test_busy_wall_time_is_the_union_of_the_points_intervals(tmp_path):
             meta = {"seconds": seconds} if end is None else {"seconds": seconds, "finished": at(end)}
             write_json(str(folder / f"{name}.json"), {"config": {"mode": mode}, "meta": meta})
     modes = {"p05-batch-size": "full", "b1-batch-size": "full"}
-    assert busy_wall_seconds(str(tmp_path), modes) == pytest.approx(22.0)
-    assert busy_wall_seconds(str(tmp_path), {}) == 0.0
+    assert stored_cost(str(tmp_path), modes)[1] == pytest.approx(22.0)
+    assert stored_cost(str(tmp_path), {}) == ({}, 0.0)
 
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion-mnist"])

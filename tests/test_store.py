@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from experiments.core.context import Context
-from experiments.core.report import stored_seconds
+from experiments.core.report import stored_cost
 from experiments.core.store import PointStore, write_json
 
 CONFIG = {"lr": 0.1, "seed": 0, "mode": "smoke", "dataset": "mnist", "backend": "numpy"}
@@ -77,5 +77,5 @@ def test_run_and_report_survive_damaged_points(tmp_path):
         records = ctx.run_points(configs, fn)
     assert calls == [0.1, 0.2, 0.1, 0.2] and all(r["result"]["final"] for r in records)
     write_json(str(tmp_path / "t-damaged" / "points" / "zz.json"), ["not", "a", "point"])
-    assert math.isclose(sum(stored_seconds(str(tmp_path), "t-damaged", "smoke").values()),
+    assert math.isclose(sum(stored_cost(str(tmp_path), {"t-damaged": "smoke"})[0].values()),
                         sum(r["meta"]["seconds"] for r in records))

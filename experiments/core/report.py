@@ -100,15 +100,20 @@ def failures(out):
             f"`<experiment>/failed/`; the next `run` retries them):", ""] + lines + [""]
 
 
-def stored_seconds(out, exp_id, mode):
-    """Seconds spent on an experiment's stored points of one mode, per backend.
+def stored_cost(out, modes):
+    """What the stored points cost: ``({backend: compute seconds}, busy wall seconds)``.
 
-    Each point records its own training + evaluation time, so this sum is the
-    cost of the whole run however many interrupted sessions it took (the
-    runner's wall time counts only its last invocation, where cached points
-    cost nothing).
+    ``modes``: {experiment id: mode}; every stored point of that mode is read
+    once for both numbers.  Each point records its own training + evaluation
+    time and when it finished, so both survive a run resumed over several
+    sessions (the runner's wall time counts only its last invocation, where
+    cached points cost nothing).  Compute sums the points' seconds; busy wall
+    time is the union of their intervals [finished − seconds, finished]: two
+    points side by side on two workers count once, and the idle time between
+    sessions not at all.
     """
-    return _seconds_by_backend(_points_of(out, exp_id, mode))
+    points = [r for exp_id, mode in modes.items() for r in _points_of(out, exp_id, mode)]
+    return _seconds_by_backend(points), _busy_wall(points)
 
 
 def _seconds_by_backend(records):
@@ -123,17 +128,6 @@ def _points_of(out, exp_id, mode):
     for record in PointStore.of_experiment(os.path.join(out, exp_id)).records():
         if record.get("config", {}).get("mode", mode) == mode:
             yield record
-
-
-def busy_wall_seconds(out, modes):
-    """Wall time during which at least one stored point was running: the union of the points'
-    own intervals [finished − seconds, finished], over experiments and sessions.
-
-    ``modes``: {experiment id: mode}.  Unlike the compute sum this counts two
-    points that ran side by side on two workers once, and unlike the runner's
-    wall time it survives resumed runs; idle time between sessions is left out.
-    """
-    return _busy_wall([r for exp_id, mode in modes.items() for r in _points_of(out, exp_id, mode)])
 
 
 def _busy_wall(records):
@@ -169,9 +163,7 @@ def build_report(out, compare_out=None):
     m = first.get("machine", {})
     modes = sorted({s.get("mode") for s in summaries.values()})
     total = sum(s.get("wall_seconds", 0) for s in summaries.values())
-    # every stored point is read once, for both the compute sum and the busy wall time
-    points = [r for exp_id, summary in summaries.items() for r in _points_of(out, exp_id, summary.get("mode"))]
-    compute = _seconds_by_backend(points)
+    compute, busy = stored_cost(out, {exp_id: s.get("mode") for exp_id, s in summaries.items()})
     compute_text = "; ".join(f"{b}: {_duration(t)}" for b, t in sorted(compute.items())) or "none stored"
     lines += [
         f"Generated {time.strftime('%Y-%m-%d %H:%M')} from the results in `{out}/` "
@@ -183,7 +175,7 @@ def build_report(out, compare_out=None):
         f"Compute time of the stored training points (training + evaluation, summed over "
         f"every point, whichever session ran it), per backend: {compute_text}. "
         f"Wall time while points were running (the union of the points' own intervals, across "
-        f"sessions): {_duration(_busy_wall(points))}. "
+        f"sessions): {_duration(busy)}. "
         f"Wall time of the last `run` of each experiment, summed (cached points cost nothing): "
         f"{_duration(total)}.",
         "",
